@@ -1,0 +1,1 @@
+"""The underwriter API (FastAPI)."""

@@ -1,0 +1,1 @@
+"""Plain consumer-group processes: postgres-sink, s3-sink, webhooks."""

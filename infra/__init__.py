@@ -1,0 +1,1 @@
+"""Settings, connections, the local stack launcher and the command line."""
