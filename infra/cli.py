@@ -20,6 +20,7 @@ COMMANDS: list[tuple[str, str, str, bool]] = [
     ("infra.stack.commands", "kafka_tool", "kafka", False),
     ("infra.topic_admin", "topics_app", "topics", True),
     ("infra.registry.commands", "registry_app", "registry", True),
+    ("schemas.commands", "schemas_app", "schemas", True),
     ("ingest.commands", "ingest_command", "ingest", False),
     ("ingest.commands", "smtp_command", "smtp", False),
     ("ingest.commands", "imap_command", "imap", False),
