@@ -1,0 +1,54 @@
+"""The CPU pool runs pure functions in worker processes and survives timeouts and crashed workers."""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+
+import pytest
+
+from streams.pool import CpuPool, CpuTimeoutError, WorkerCrashedError, core_count
+
+
+@pytest.fixture
+async def pool():
+    cpu_pool = CpuPool(2, default_timeout=30.0)
+    yield cpu_pool
+    cpu_pool.shutdown()
+
+
+async def test_a_cpu_function_runs_in_a_worker_process_and_returns_its_result(pool):
+    assert await pool.run_cpu(math.factorial, 20) == math.factorial(20)
+    assert await pool.run_cpu(os.getpid) != os.getpid()
+
+
+async def test_workers_run_openmp_single_threaded(pool):
+    assert await pool.run_cpu(os.getenv, "OMP_THREAD_LIMIT") == "1"
+
+
+async def test_the_function_s_own_exception_reaches_the_caller_and_the_pool_stays_up(pool):
+    with pytest.raises(ValueError):
+        await pool.run_cpu(int, "not a number")
+    assert pool.restarts == 0
+    assert await pool.run_cpu(abs, -3) == 3
+
+
+async def test_a_task_over_its_timeout_is_reported_and_the_pool_recovers(pool):
+    started = time.monotonic()
+    with pytest.raises(CpuTimeoutError, match="ran over"):
+        await pool.run_cpu(time.sleep, 30, timeout=0.5)
+    assert time.monotonic() - started < 10
+    assert pool.restarts == 1
+    assert await pool.run_cpu(math.factorial, 5) == 120
+
+
+async def test_a_crashed_worker_is_reported_and_the_pool_recovers(pool):
+    with pytest.raises(WorkerCrashedError, match="died"):
+        await pool.run_cpu(os._exit, 3)
+    assert pool.restarts == 1
+    assert await pool.run_cpu(math.factorial, 5) == 120
+
+
+def test_the_default_size_is_the_core_count():
+    assert CpuPool().workers == core_count() >= 1
