@@ -26,6 +26,11 @@ COMMANDS: list[tuple[str, str, str, bool]] = [
     ("ingest.commands", "imap_command", "imap", False),
     ("infra.demo.commands", "demo_data_command", "demo-data", False),
     ("infra.demo_run", "demo_command", "demo", False),
+    ("streams.dlq_commands", "dlq_app", "dlq", True),
+    ("streams.worker_commands", "worker_command", "worker", False),
+    ("consumers.postgres_sink.commands", "postgres_sink_command", "postgres-sink", False),
+    ("consumers.postgres_sink.commands", "db_app", "db", True),
+    ("consumers.s3_sink.commands", "s3_sink_command", "s3-sink", False),
 ]
 
 PASS_THROUGH = {"allow_extra_args": True, "ignore_unknown_options": True, "help_option_names": []}

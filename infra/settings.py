@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     registry_embedded: bool = Field(
         default=True, description="Run the project's registry; false when registry_url is Confluent's."
     )
+    registry_topic: str = Field(
+        default="_schemas", description="Compacted topic where the project's registry stores schemas."
+    )
 
     # Database and object store
     database_url: str | None = Field(default=None, description="Default: SQLite file under home.")
@@ -94,6 +97,81 @@ class Settings(BaseSettings):
     max_attachments: int = 50
     max_attachment_bytes: int = 40 * 1024 * 1024
     body_preview_chars: int = 500
+
+    # Reading limits (streams/stages/limits.py; see its docstring for the long-document policy)
+    max_zip_entries: int = Field(default=200, description="A zip with more entries is invalid (too_large).")
+    max_zip_bytes: int = Field(
+        default=200 * 1024 * 1024, description="Uncompressed bytes expanded from the zips of one email."
+    )
+    max_zip_ratio: float = Field(default=100.0, description="Uncompressed/compressed ratio of a zip bomb.")
+    max_pages: int = Field(default=1000, description="A document with more pages is invalid (too_large).")
+    max_read_pages: int = Field(default=100, description="Pages read per document (the first ones).")
+    max_ocr_pages: int = Field(default=25, description="Scanned pages OCR'd per document (the first ones).")
+    max_page_pixels: int = Field(
+        default=100_000_000, description="An image or PDF page image with more pixels is a bomb."
+    )
+    ocr_timeout_seconds: float = Field(default=60.0, description="Seconds Tesseract may spend on a page.")
+    max_nesting_depth: int = Field(default=5, description="Forwards or zips nested deeper stay shut.")
+
+    # Streams (Faust workers, streams/app.py)
+    streams_app_id: str = Field(
+        default="mca-streams", description="Faust app id: the consumer group and changelog topic prefix."
+    )
+    streams_store: str = Field(
+        default="memory://",
+        description="Faust table store: memory:// (rebuilt from the changelog at start) or rocksdb:// "
+        "(needs the optional rocksdict package).",
+    )
+    streams_session_timeout_seconds: float = Field(
+        default=10.0, description="Kafka session timeout: how soon a dead worker's partitions move."
+    )
+    streams_heartbeat_seconds: float = Field(default=2.0, description="Consumer heartbeat interval.")
+    streams_rebalance_timeout_seconds: float = Field(
+        default=20.0, description="How long a rebalance waits for members to rejoin."
+    )
+    streams_commit_interval_seconds: float = Field(
+        default=1.0, description="How often acknowledged offsets are committed."
+    )
+    streams_web_port: int | None = Field(
+        default=None, description="Port of the Faust web server (metrics, tables); None turns it off."
+    )
+    streams_concurrency: int | None = Field(
+        default=None, description="Concurrent messages per CPU-bound agent; None means the core count."
+    )
+    streams_retry_attempts: int = Field(
+        default=5, description="Attempts at a message after a transient error before giving up."
+    )
+    streams_retry_max_seconds: float = Field(default=10.0, description="Longest backoff between attempts.")
+    cpu_pool_workers: int | None = Field(
+        default=None, description="Processes of the CPU pool (render, OpenCV, Tesseract); None: the cores."
+    )
+    cpu_task_timeout_seconds: float = Field(
+        default=300.0, description="Default limit on one CPU task before its worker is killed."
+    )
+
+    # s3-sink (consumers/s3_sink): archive files are cut at whichever limit comes first
+    s3_sink_group_id: str = Field(default="mca-s3-sink", description="Consumer group of the s3-sink.")
+    s3_sink_max_records: int = Field(default=10_000, description="Records per archive file at most.")
+    s3_sink_max_bytes: int = Field(
+        default=16 * 1024 * 1024, description="An archive file is closed once its values reach this size."
+    )
+    s3_sink_max_age_seconds: float = Field(
+        default=60.0, description="Seconds a partial archive file may wait before it is stored."
+    )
+
+    # postgres-sink (consumers/postgres_sink)
+    postgres_sink_group_id: str = Field(
+        default="mca-postgres-sink", description="Consumer group of the postgres-sink; offsets are per group."
+    )
+    postgres_sink_batch_size: int = Field(
+        default=500, description="Messages the postgres-sink writes per database transaction, at most."
+    )
+    postgres_sink_batch_max_seconds: float = Field(
+        default=1.0, description="Longest a postgres-sink batch waits for more messages before it is written."
+    )
+    postgres_sink_session_timeout_seconds: float = Field(
+        default=10.0, description="Kafka session timeout: how soon a dead postgres-sink's partitions move."
+    )
 
     # API
     api_host: str = "127.0.0.1"
