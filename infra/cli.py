@@ -59,4 +59,6 @@ _register(app)
 def main() -> None:
     """Console-script entry point."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    for chatty in ("httpx", "httpx2"):  # one line per registry request drowns the useful ones
+        logging.getLogger(chatty).setLevel(logging.WARNING)
     app()
