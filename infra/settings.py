@@ -26,25 +26,48 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="MCA_", extra="ignore", frozen=True)
 
-    environment: Literal["development", "test", "production"] = "development"
+    environment: Literal["development", "test", "production"] = Field(
+        default="development",
+        description="development, test or production; production refuses missing or placeholder secrets.",
+    )
     home: Path = Field(default=Path(".mca"), description="Folder for the embedded stack's data.")
-    log_level: str = "INFO"
+    log_level: str = Field(default="INFO", description="Python log level of every process.")
 
     # Kafka
-    kafka_bootstrap: str = "127.0.0.1:9092"
+    kafka_bootstrap: str = Field(
+        default="127.0.0.1:9092",
+        description="Kafka bootstrap servers (host:port[,host:port]); the embedded broker listens here.",
+    )
     kafka_embedded: bool = Field(default=True, description="Start Kafka from the project's own jars.")
-    kafka_nodes: Literal[1, 3] = 1
-    kafka_heap: str = "512m"
-    kafka_replication_factor: int = 1
-    kafka_min_insync_replicas: int = 1
-    kafka_security_protocol: str = "PLAINTEXT"
-    kafka_sasl_mechanism: str | None = None
-    kafka_sasl_username: str | None = None
-    kafka_sasl_password: SecretStr | None = None
-    kafka_delivery_timeout_ms: int = 30_000
+    kafka_nodes: Literal[1, 3] = Field(
+        default=1,
+        description="Embedded Kafka: 1 node, or 3 KRaft nodes on loopback ports for failover tests.",
+    )
+    kafka_heap: str = Field(default="512m", description="JVM heap of each embedded Kafka node.")
+    kafka_replication_factor: int = Field(
+        default=1, description="Replication factor of the platform's topics (3 in production)."
+    )
+    kafka_min_insync_replicas: int = Field(
+        default=1, description="min.insync.replicas of the platform's topics (2 in production)."
+    )
+    kafka_security_protocol: str = Field(
+        default="PLAINTEXT", description="PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL."
+    )
+    kafka_sasl_mechanism: str | None = Field(
+        default=None, description="SASL mechanism (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512) when SASL is used."
+    )
+    kafka_sasl_username: str | None = Field(default=None, description="SASL user name.")
+    kafka_sasl_password: SecretStr | None = Field(default=None, description="SASL password (secret).")
+    kafka_delivery_timeout_ms: int = Field(
+        default=30_000,
+        description="How long a producer waits for Kafka's acknowledgement before ingest answers 4xx.",
+    )
 
     # Schema registry
-    registry_url: str = "http://127.0.0.1:8081"
+    registry_url: str = Field(
+        default="http://127.0.0.1:8081",
+        description="Schema registry URL (the project's own, or Confluent's).",
+    )
     registry_embedded: bool = Field(
         default=True, description="Run the project's registry; false when registry_url is Confluent's."
     )
@@ -57,46 +80,68 @@ class Settings(BaseSettings):
     object_store_url: str | None = Field(
         default=None, description="file:///path (encrypted local folder) or s3://bucket/prefix."
     )
-    s3_endpoint_url: str | None = None
-    s3_region: str = "us-east-1"
-    s3_sse: Literal["AES256", "aws:kms", "none"] = "AES256"
-    s3_kms_key_id: str | None = None
+    s3_endpoint_url: str | None = Field(
+        default=None, description="S3 endpoint for S3-compatible stores (unset: AWS)."
+    )
+    s3_region: str = Field(default="us-east-1", description="S3 region.")
+    s3_sse: Literal["AES256", "aws:kms", "none"] = Field(
+        default="AES256", description="Server-side encryption of every object: AES256, aws:kms or none."
+    )
+    s3_kms_key_id: str | None = Field(default=None, description="KMS key id when s3_sse is aws:kms.")
 
     # Encryption: "kid:base64key[,kid:base64key...]" (first one encrypts, all decrypt)
-    encryption_keys: SecretStr | None = None
+    encryption_keys: SecretStr | None = Field(
+        default=None,
+        description="Secret 'kid:base64key[,...]': first encrypts, all decrypt (PII fields, local objects).",
+    )
 
     # Ingest: SMTP door
-    smtp_host: str = "127.0.0.1"
-    smtp_port: int = 2525
-    smtp_hostname: str = "mca.localhost"
+    smtp_host: str = Field(default="127.0.0.1", description="Address the SMTP door listens on.")
+    smtp_port: int = Field(default=2525, description="Port of the SMTP door.")
+    smtp_hostname: str = Field(default="mca.localhost", description="Host name the SMTP door announces.")
     smtp_recipients: list[str] = Field(
         default_factory=lambda: ["submissions@mca.localhost"],
         description="Addresses (or @domain) mail is accepted for; anything else is refused.",
     )
-    smtp_max_message_bytes: int = 50 * 1024 * 1024
-    smtp_tls_cert: Path | None = None
-    smtp_tls_key: Path | None = None
-    smtp_require_tls: bool = False
+    smtp_max_message_bytes: int = Field(
+        default=50 * 1024 * 1024, description="Largest message accepted (SIZE); bigger ones get 552."
+    )
+    smtp_tls_cert: Path | None = Field(
+        default=None, description="PEM certificate for STARTTLS (development: a self-signed one under home)."
+    )
+    smtp_tls_key: Path | None = Field(default=None, description="PEM private key for STARTTLS.")
+    smtp_require_tls: bool = Field(default=False, description="Refuse MAIL before STARTTLS.")
     smtp_authserv_ids: list[str] = Field(
         default_factory=list, description="Trusted Authentication-Results authserv-ids (empty: trust none)."
     )
     smtp_verify_sender: bool = Field(default=False, description="Check SPF/DKIM/DMARC ourselves (needs DNS).")
 
     # Ingest: IMAP poller
-    imap_host: str | None = None
-    imap_port: int = 993
-    imap_user: str | None = None
-    imap_password: SecretStr | None = None
-    imap_mailbox: str = "INBOX"
+    imap_host: str | None = Field(default=None, description="IMAP server to poll (unset: no IMAP door).")
+    imap_port: int = Field(default=993, description="IMAPS port.")
+    imap_user: str | None = Field(default=None, description="IMAP user name.")
+    imap_password: SecretStr | None = Field(default=None, description="IMAP password (secret).")
+    imap_mailbox: str = Field(default="INBOX", description="Mailbox to read submissions from.")
     imap_done_folder: str | None = Field(default=None, description="Move handled mail here; else flag it.")
-    imap_poll_seconds: float = 30.0
-    imap_ca_file: Path | None = None
-    imap_verify_tls: bool = True
+    imap_poll_seconds: float = Field(default=30.0, description="Poll interval when the server has no IDLE.")
+    imap_ca_file: Path | None = Field(
+        default=None, description="CA bundle to verify the IMAP server's certificate."
+    )
+    imap_verify_tls: bool = Field(default=True, description="Verify the IMAP server's certificate.")
 
     # Limits
-    max_attachments: int = 50
-    max_attachment_bytes: int = 40 * 1024 * 1024
-    body_preview_chars: int = 500
+    max_attachments: int = Field(
+        default=50,
+        description="Attachments stored per email; later ones are listed with a note, never dropped.",
+    )
+    max_attachment_bytes: int = Field(
+        default=40 * 1024 * 1024,
+        description="Largest attachment stored; larger ones are listed with the note too_large.",
+    )
+    body_preview_chars: int = Field(
+        default=500,
+        description="Characters of body text carried in the event (the full body stays with the raw email).",
+    )
 
     # Reading limits (streams/stages/limits.py; see its docstring for the long-document policy)
     max_zip_entries: int = Field(default=200, description="A zip with more entries is invalid (too_large).")
@@ -174,9 +219,9 @@ class Settings(BaseSettings):
     )
 
     # API
-    api_host: str = "127.0.0.1"
-    api_port: int = 8000
-    jwt_secret: SecretStr | None = None
+    api_host: str = Field(default="127.0.0.1", description="Address the API listens on.")
+    api_port: int = Field(default=8000, description="Port of the API.")
+    jwt_secret: SecretStr | None = Field(default=None, description="Secret that signs API session tokens.")
 
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Settings:
