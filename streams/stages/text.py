@@ -34,7 +34,9 @@ class Word:
 
 @dataclass(frozen=True)
 class PageText:
-    """The words of one page, in reading order."""
+    """The words of one page, in reading order. `page_number` is 1-based. For an OCR'd page the boxes
+    are fractions of the page as straightened: turned `rotation` degrees clockwise, then deskewed
+    by `skew_degrees` (the content's counter-clockwise skew) about its centre."""
 
     page_number: int
     width_pt: float

@@ -1,0 +1,270 @@
+"""render: from a PDF's or an image's bytes to pages that are either read text or images to OCR.
+
+PDFs open with pypdfium2 (the empty password is tried; otherwise `encrypted`). A page whose text
+layer is real text is read from it (plus AcroForm values laid out where their widgets are); any
+other page is rendered in grayscale at the native resolution of the scan inside it (most scans
+are 150-300 ppi; upscaling them lost whole rows of values), capped by the pixel limit. Images
+are one-page documents whose declared size is checked before decoding (decompression bombs).
+Unreadable input raises `UnreadableDocument` with a reason from the shared vocabulary.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+
+from infra.errors import MCAError
+from streams.stages.forms import FieldWidget, FormContent, read_form
+from streams.stages.limits import Limits
+from streams.stages.sniff import describe_bytes, kind_from_bytes
+from streams.stages.text import Box, PageText, Word
+from streams.stages.textlayer import Rect, layer_words, page_text, text_stats, to_fraction
+
+logger = logging.getLogger(__name__)
+
+PageKind = Literal["text", "raster", "vector"]
+
+MIN_SCAN_DPI = 100.0  # a scan below this is rendered at this resolution (tiny text needs the pixels)
+MAX_SCAN_DPI = 300.0  # finer scans are rendered down to this: Tesseract gains nothing above it
+VECTOR_DPI = 300.0  # pages drawn without a text layer (outlined text) have no native resolution
+MAX_WORK_PIXELS = 20_000_000  # pages and photos are cleaned and OCR'd at no more than this (tabloid at 300)
+
+
+class UnreadableDocument(MCAError):
+    """A document that cannot be read: `reason` is `empty`, `corrupt`, `encrypted`, `wrong_type`
+    or `too_large`; `detail` says why (for `corrupt`, the parser's message)."""
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(f"{reason}: {detail}")
+        self.reason = reason
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class PdfOutline:
+    """What opening a PDF tells: its page count, each page's kind (for the first pages), form values."""
+
+    page_count: int
+    page_kinds: tuple[PageKind, ...]
+    form_fields: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RenderedPage:
+    """One page: either `text` (read from its text layer) or `image` (grayscale, to clean and OCR)
+    at `dpi`. `raster` is true when the page is a scan or photo. Sizes are in points, as displayed."""
+
+    page_number: int
+    width_pt: float
+    height_pt: float
+    raster: bool
+    text: PageText | None = None
+    image: np.ndarray | None = field(default=None, repr=False)
+    dpi: float | None = None
+    seconds: float = 0.0
+
+
+def open_pdf(data: bytes) -> pdfium.PdfDocument:
+    """The PDF opened with pypdfium2, with the empty password when it needs one.
+
+    Raises UnreadableDocument: `empty` (zero bytes), `encrypted` (another password is needed),
+    `corrupt` (pdfium's message), `wrong_type` (the bytes are not a PDF).
+    """
+    if not data.strip():
+        raise UnreadableDocument("empty", "zero bytes" if not data else "only whitespace")
+    try:
+        document = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as exc:
+        if exc.err_code not in (pdfium_c.FPDF_ERR_PASSWORD, pdfium_c.FPDF_ERR_SECURITY):
+            if kind_from_bytes(data) != "pdf":
+                found = describe_bytes(data)
+                raise UnreadableDocument("wrong_type", f"expected a PDF, found {found}") from exc
+            raise UnreadableDocument("corrupt", str(exc)) from exc
+        try:
+            document = pdfium.PdfDocument(data, password="")
+        except pdfium.PdfiumError:
+            raise UnreadableDocument("encrypted", "a password is needed to open it") from exc
+    if len(document) == 0:
+        document.close()
+        raise UnreadableDocument("corrupt", "the document has no pages")
+    return document
+
+
+class PdfSource:
+    """An opened PDF, so that several pages are read without reopening it. Use as a context manager.
+
+    Raises UnreadableDocument when the bytes cannot be opened (see `open_pdf`)."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.document = open_pdf(data)
+        self.has_form = self.document.get_formtype() != pdfium_c.FORMTYPE_NONE
+        self._form: FormContent | None = None
+
+    def __enter__(self) -> PdfSource:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.document.close()
+
+    @property
+    def form(self) -> FormContent:
+        """The AcroForm values and widgets (read once, with pypdf)."""
+        if self._form is None:
+            self._form = read_form(self.data) if self.has_form else FormContent({}, ())
+        return self._form
+
+    def outline(self, limits: Limits) -> PdfOutline:
+        """Page count checked against `limits.max_pages`, the kind of the first `max_read_pages`
+        pages (embedded images checked against the pixel limit), and the form values."""
+        count = len(self.document)
+        if count > limits.max_pages:
+            raise UnreadableDocument("too_large", f"{count} pages, limit {limits.max_pages}")
+        kinds = tuple(self.page_kind(index, limits) for index in range(min(count, limits.max_read_pages)))
+        return PdfOutline(count, kinds, dict(self.form.values))
+
+    def page_kind(self, index: int, limits: Limits) -> PageKind:
+        """`text` when the page's text layer is real text, `raster` when a scan covers it, else `vector`."""
+        page = self.document[index]
+        try:
+            coverage = _image_area(page, limits, index) / max(_area(_crop_box(page)), 1.0)
+            textpage = page.get_textpage()
+            try:
+                stats = text_stats(page, textpage, page_text(textpage))
+            finally:
+                textpage.close()
+            if stats.is_real(coverage):
+                return "text"
+            return "raster" if coverage > 0 else "vector"
+        finally:
+            page.close()
+
+    def render(self, index: int, limits: Limits, kind: PageKind | None = None) -> RenderedPage:
+        """Page `index` (0-based): its text layer when that is real text, else a grayscale image."""
+        started = time.perf_counter()
+        if not 0 <= index < len(self.document):
+            raise UnreadableDocument("corrupt", f"no page {index + 1} in {len(self.document)} pages")
+        try:
+            kind = kind or self.page_kind(index, limits)
+            page = self.document[index]
+            try:
+                return self._render(page, index, kind, limits, started)
+            finally:
+                page.close()
+        except pdfium.PdfiumError as exc:
+            raise UnreadableDocument("corrupt", f"page {index + 1}: {exc}") from exc
+
+    def _render(
+        self, page: pdfium.PdfPage, index: int, kind: PageKind, limits: Limits, started: float
+    ) -> RenderedPage:
+        crop, rotation = _crop_box(page), page.get_rotation() % 360
+        width, height = _display_size(crop, rotation)
+        if kind == "text":
+            textpage = page.get_textpage()
+            try:
+                words = layer_words(textpage, page_text(textpage), crop, rotation)
+            finally:
+                textpage.close()
+            if self.has_form:
+                widgets = tuple(w for w in self.form.widgets if w.page_index == index)
+                words += widget_words(widgets, crop, rotation, words)
+            layer = PageText(index + 1, width, height, words, "text_layer")
+            return RenderedPage(index + 1, width, height, False, layer, seconds=time.perf_counter() - started)
+        dpi = _render_dpi(page, width, height, kind, limits)
+        bitmap = page.render(scale=dpi / 72.0, grayscale=True, may_draw_forms=False)
+        image = np.array(bitmap.to_numpy(), dtype=np.uint8, copy=True).reshape(bitmap.height, bitmap.width)
+        seconds = time.perf_counter() - started
+        return RenderedPage(index + 1, width, height, kind == "raster", None, image, dpi, seconds)
+
+
+def outline_pdf(data: bytes, limits: Limits) -> PdfOutline:
+    """`PdfSource.outline` for one-off use. Raises UnreadableDocument."""
+    with PdfSource(data) as source:
+        return source.outline(limits)
+
+
+def render_pdf_page(data: bytes, index: int, limits: Limits, *, kind: PageKind | None = None) -> RenderedPage:
+    """`PdfSource.render` for one-off use (a worker handed one page). Raises UnreadableDocument."""
+    with PdfSource(data) as source:
+        return source.render(index, limits, kind)
+
+
+def _images(page: pdfium.PdfPage) -> list[tuple[Rect, tuple[int, int]]]:
+    found = []
+    for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=4):
+        try:
+            found.append((tuple(obj.get_bounds()), tuple(obj.get_px_size())))
+        except pdfium.PdfiumError:
+            continue
+    return found
+
+
+def _image_area(page: pdfium.PdfPage, limits: Limits, index: int) -> float:
+    area = 0.0
+    for (left, bottom, right, top), (px_w, px_h) in _images(page):
+        if px_w * px_h > limits.max_page_pixels:
+            detail = f"page {index + 1}: image of {px_w}x{px_h} pixels, limit {limits.max_page_pixels}"
+            raise UnreadableDocument("too_large", detail)
+        area += _area((left, bottom, right, top))
+    return area
+
+
+def _render_dpi(page: pdfium.PdfPage, width: float, height: float, kind: PageKind, limits: Limits) -> float:
+    dpi = VECTOR_DPI
+    if kind == "raster":
+        scans = [(bounds, px) for bounds, px in _images(page) if _area(bounds) > 0]
+        if scans:
+            (left, bottom, right, top), (px_w, px_h) = max(scans, key=lambda s: _area(s[0]))
+            native = ((px_w * px_h) / ((right - left) * (top - bottom) / 72.0**2)) ** 0.5
+            dpi = min(max(native, MIN_SCAN_DPI), MAX_SCAN_DPI)
+    budget = min(limits.max_page_pixels, MAX_WORK_PIXELS)
+    pixel_cap = (budget / max(width * height / 72.0**2, 1e-6)) ** 0.5
+    return max(min(dpi, pixel_cap), 1.0)
+
+
+def _area(rect: Rect) -> float:
+    return max(rect[2] - rect[0], 0.0) * max(rect[3] - rect[1], 0.0)
+
+
+def _crop_box(page: pdfium.PdfPage) -> Rect:
+    left, bottom, right, top = page.get_cropbox()
+    return (min(left, right), min(bottom, top), max(left, right), max(bottom, top))
+
+
+def _display_size(crop: Rect, rotation: int) -> tuple[float, float]:
+    width, height = crop[2] - crop[0], crop[3] - crop[1]
+    return (height, width) if rotation in (90, 270) else (width, height)
+
+
+def widget_words(
+    widgets: tuple[FieldWidget, ...], crop: Rect, rotation: int, words: tuple[Word, ...]
+) -> tuple[Word, ...]:
+    """Form values (from `widgets`) as words spread over each widget's box, each widget a line of its
+    own after the page's `words`; a ticked box becomes a ballot-box mark."""
+    line = max((w.line for w in words), default=-1) + 1
+    block = max((w.block for w in words), default=-1) + 1
+    placed: list[Word] = []
+    for widget in widgets:
+        tokens = widget.display_text.split()
+        if not tokens:
+            continue
+        left, bottom, right, top = widget.rect
+        x0, y0 = to_fraction(left, top, crop, rotation)
+        x1, y1 = to_fraction(right, bottom, crop, rotation)
+        x0, x1, y0, y1 = min(x0, x1), max(x0, x1), min(y0, y1), max(y0, y1)
+        total = sum(len(t) for t in tokens) + len(tokens) - 1
+        offset = 0
+        for token in tokens:
+            start, end = offset / total, (offset + len(token)) / total
+            box = Box(x0 + (x1 - x0) * start, y0, x0 + (x1 - x0) * end, y1)
+            placed.append(Word(token, box, 1.0, line, block))
+            offset += len(token) + 1
+        line += 1
+    return tuple(placed)
