@@ -28,6 +28,7 @@ COMMANDS: list[tuple[str, str, str, bool]] = [
     ("infra.demo_run", "demo_command", "demo", False),
     ("streams.dlq_commands", "dlq_app", "dlq", True),
     ("streams.worker_commands", "worker_command", "worker", False),
+    ("streams.extract_commands", "extract_command", "extract", False),
     ("consumers.postgres_sink.commands", "postgres_sink_command", "postgres-sink", False),
     ("consumers.postgres_sink.commands", "db_app", "db", True),
     ("consumers.s3_sink.commands", "s3_sink_command", "s3-sink", False),

@@ -1,0 +1,1 @@
+"""postgres-sink: projects `mca.application` into the database tables, effectively once."""
