@@ -1,0 +1,225 @@
+"""ISO application forms -> merchant, funding and owner fields, each with confidence and provenance.
+
+Layout only: labels from labels.json wherever they sit (label column, label above the value,
+"Label: value" runs), section headings (business / funding / owner N) to tell a business phone
+from an owner's, and AcroForm values for fillable forms. No form is known by name.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cache
+
+from streams.stages.extract import values
+from streams.stages.extract.fields import Field
+from streams.stages.extract.labels import label_data
+from streams.stages.extract.lines import (
+    LabelHit,
+    LabelValue,
+    Line,
+    Vocabulary,
+    close_words,
+    document_lines,
+    find_labels,
+    norm_token,
+    pair_values,
+)
+from streams.stages.text import DocumentText
+
+logger = logging.getLogger(__name__)
+
+MERCHANT_KEYS = (
+    "legal_name",
+    "dba_name",
+    "ein",
+    "address.street",
+    "address.city",
+    "address.state",
+    "address.zip",
+    "phone",
+    "email",
+    "industry",
+    "business_start_date",
+    "entity_type",
+    "annual_revenue",
+)
+FUNDING_KEYS = ("amount_requested", "use_of_funds")
+OWNER_KEYS = (
+    "name",
+    "ssn",
+    "date_of_birth",
+    "address.street",
+    "address.city",
+    "address.state",
+    "address.zip",
+    "ownership_pct",
+    "phone",
+    "email",
+)
+_ORDINAL = re.compile(r"^(#?\d{1,2}|no|#|[ivx]{1,3})$")
+
+
+@dataclass(frozen=True)
+class IsoApplication:
+    """What an application form says; keys follow samples/README.md (nested keys dotted)."""
+
+    merchant: Mapping[str, Field]
+    funding: Mapping[str, Field]
+    owners: tuple[Mapping[str, Field], ...]
+
+
+@dataclass(frozen=True)
+class _Grammar:
+    vocabulary: Vocabulary
+    sections: Mapping[tuple[str, ...], str]
+    suffixes: frozenset[str]
+
+
+@cache
+def application_grammar() -> _Grammar:
+    """The application label vocabulary, section headings and heading suffixes of labels.json."""
+    data = label_data()["application"]
+    table: dict[str, list[str]] = dict(data["fields"])
+    for key, phrases in data["generic"].items():
+        table[f"generic.{key}"] = phrases
+    table["ignore"] = data["ignore"]
+    sections = {
+        tuple(t for t in (norm_token(p) for p in phrase.split()) if t): name
+        for name, phrases in data["sections"].items()
+        for phrase in phrases
+    }
+    return _Grammar(Vocabulary.build(table), sections, frozenset(data["section_suffixes"]))
+
+
+def _heading(line: Line, grammar: _Grammar) -> str | None:
+    """The section a heading line opens ('merchant', 'funding', 'owner'), else None."""
+    tokens = [t for t in (norm_token(w.text) for w in line.words) if t]
+    if not tokens or len(tokens) > 6:
+        return None
+    core = [t for t in tokens if not _ORDINAL.match(t)]
+    if len(core) >= 2 and core[-1] == "of" and len(tokens) >= 3 and _ORDINAL.match(tokens[-1]):
+        core.pop()  # "Owner 1 of 2"
+    while core and core[-1] in grammar.suffixes:
+        core.pop()
+    found = grammar.sections.get(tuple(core))
+    if found is None and core:
+        found = next(
+            (
+                name
+                for phrase, name in grammar.sections.items()
+                if len(phrase) == len(core)
+                and all(close_words(a, b) for a, b in zip(core, phrase, strict=True))
+            ),
+            None,
+        )
+    return found
+
+
+@dataclass
+class _Collector:
+    """Walks label/value pairs in reading order, keeping the section and the current owner."""
+
+    merchant: dict[str, Field] = field(default_factory=dict)
+    funding: dict[str, Field] = field(default_factory=dict)
+    owners: list[dict[str, Field]] = field(default_factory=list)
+    section: str = "merchant"
+
+    def open_section(self, name: str) -> None:
+        self.section = name
+        if name == "owner" and (not self.owners or self.owners[-1]):
+            self.owners.append({})
+
+    def owner(self, key: str) -> dict[str, Field]:
+        if not self.owners or key in self.owners[-1]:
+            self.owners.append({})
+        return self.owners[-1]
+
+    def put(self, key: str, parsed: Mapping[str, Field]) -> None:
+        scope, _, name = key.partition(".")
+        if scope == "generic":
+            scope = "owner" if self.section == "owner" else "merchant"
+            if scope == "merchant" and name == "name" and "legal_name" in self.merchant:
+                # a second bare "Name" after the business's is an owner's (its heading unread)
+                scope = self.section = "owner"
+        if scope == "funding":
+            target = self.funding
+        elif scope == "owner":
+            first = next(iter(parsed), name)
+            target = self.owner(first)
+        else:
+            target = self.merchant
+            parsed = {("legal_name" if k == "name" else k): v for k, v in parsed.items()}
+        for sub, value in parsed.items():
+            target.setdefault(sub, value)
+
+
+def extract_application(document: DocumentText) -> IsoApplication:
+    """Read an ISO application: AcroForm values first, then label/value pairs of the page layout."""
+    grammar = application_grammar()
+    lines = document_lines(document)
+    collector = _Collector()
+    _from_form_fields(document.form_fields, grammar, collector)
+    headings: dict[int, str] = {}
+    hits_by_line: dict[int, list[LabelHit]] = {}
+    for index, line in enumerate(lines):
+        section = _heading(line, grammar)
+        if section is not None:
+            headings[index] = section
+            continue
+        hits = find_labels(line, index, grammar.vocabulary)
+        if hits:
+            hits_by_line[index] = hits
+    pairs = pair_values(lines, hits_by_line)
+    events: list[tuple[int, int, str | LabelValue]] = [(i, -1, name) for i, name in headings.items()]
+    events += [(p.hit.line_index, p.hit.start, p) for p in pairs]
+    for _, _, event in sorted(events, key=lambda e: (e[0], e[1])):
+        if isinstance(event, str):
+            collector.open_section(event)
+        elif event.hit.key != "ignore" and event.words:
+            parsed = values.parse_labelled(event, event.hit.key.partition(".")[2])
+            if parsed:
+                collector.put(event.hit.key, parsed)
+    owners = tuple(o for o in collector.owners if o.get("name") or o.get("ssn"))
+    return IsoApplication(dict(collector.merchant), dict(collector.funding), owners)
+
+
+def _from_form_fields(form_fields: Mapping[str, str], grammar: _Grammar, collector: _Collector) -> None:
+    """AcroForm fields named like labels ('Legal Name', 'owner2_ssn', 'txtEIN') -> fields."""
+    suffixes: list[str] = []
+    for name, raw in form_fields.items():
+        if not raw or not str(raw).strip():
+            continue
+        tokens = _field_name_tokens(name)
+        suffix = next((t for t in tokens if t.isdigit()), None)
+        if suffix is not None and suffix not in suffixes:
+            suffixes.append(suffix)
+        # forms number owners from any base ("Name_2" may be the first owner): order of appearance
+        owner_index = None if suffix is None else suffixes.index(suffix) + 1
+        words = tuple(t for t in tokens if not t.isdigit())
+        key = next((k for phrase, k in grammar.vocabulary.phrases if phrase == words), None)
+        if key is None or key == "ignore":
+            continue
+        if key.startswith("generic.") and owner_index is not None:
+            key = "owner." + key.partition(".")[2]
+        if key.startswith("owner.") and owner_index is not None:
+            while len(collector.owners) < owner_index:
+                collector.owners.append({})
+        parsed = values.parse_text(str(raw), key.partition(".")[2], label=name, confidence=0.95)
+        if not parsed:
+            continue
+        if key.startswith("owner.") and owner_index is not None:
+            for sub, value in parsed.items():
+                collector.owners[owner_index - 1].setdefault(sub, value)
+        else:
+            collector.put(key, parsed)
+
+
+def _field_name_tokens(name: str) -> list[str]:
+    spaced = re.sub(r"([a-z])([A-Z])", r"\1 \2", name)
+    spaced = re.sub(r"(\d+)", r" \1 ", spaced)
+    raw = [norm_token(t) for t in re.split(r"[\s_.\-\[\]]+", spaced)]
+    noise = {"txt", "fld", "field", "text", "input", "tf", "form", "topmostsubform", "page", "p"}
+    return [t for t in raw if t and t not in noise]

@@ -1,0 +1,290 @@
+"""Words with boxes -> lines -> label/value pairs: the pure layout helpers every extractor shares.
+
+Nothing here knows a form: a label is any phrase of a vocabulary (labels.json) that sits where
+labels sit (starts a line or a column, ends with a colon or a wide gap), and its value is what
+follows it on the same line up to the next label, or what lies under it in the same column.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
+
+from streams.stages.text import DocumentText, PageText, Word
+
+_STRIP = re.compile(r"[^0-9a-z#%&@]")
+
+
+def has_content(text: str) -> bool:
+    """Whether a word holds a letter, digit or one of % # & @ $ (not only box rules or dashes)."""
+    return any(c.isalnum() or c in "%#&@$" for c in text)
+
+
+@lru_cache(maxsize=65536)
+def norm_token(text: str) -> str:
+    """A word as label matching sees it: lower case, only letters, digits and # % & @ kept."""
+    return _STRIP.sub("", text.lower())
+
+
+@dataclass(frozen=True)
+class Line:
+    """Words of one page that share a baseline, left to right, with the page size in points."""
+
+    page: int
+    words: tuple[Word, ...]
+    width_pt: float
+    height_pt: float
+
+    @cached_property
+    def y0(self) -> float:
+        return min(w.box.y0 for w in self.words)
+
+    @cached_property
+    def y1(self) -> float:
+        return max(w.box.y1 for w in self.words)
+
+    @cached_property
+    def height(self) -> float:
+        """Median word height as a fraction of the page height."""
+        return statistics.median(w.box.y1 - w.box.y0 for w in self.words)
+
+    @cached_property
+    def text(self) -> str:
+        return " ".join(w.text for w in self.words)
+
+    def gap_before(self, index: int) -> float:
+        """Horizontal space before word `index`, in multiples of the line's word height (inf at start)."""
+        previous = index - 1
+        while previous >= 0 and not has_content(self.words[previous].text):
+            previous -= 1  # a form's box rules read as '|' or '_' do not close a gap
+        if previous < 0:
+            return float("inf")
+        gap_pt = (self.words[index].box.x0 - self.words[previous].box.x1) * self.width_pt
+        height_pt = max(self.height * self.height_pt, 1e-6)
+        return gap_pt / height_pt
+
+
+# A wide gap separates columns: more than this many word heights (a normal space is ~0.3).
+WIDE_GAP = 1.1
+
+
+def page_lines(page: PageText) -> list[Line]:
+    """Group a page's words into lines by vertical centre, each line sorted left to right."""
+    words = [w for w in page.words if w.text.strip()]
+    if not words:
+        return []
+    words.sort(key=lambda w: ((w.box.y0 + w.box.y1) / 2, w.box.x0))
+    groups: list[list[Word]] = []
+    for word in words:
+        centre = (word.box.y0 + word.box.y1) / 2
+        if groups:
+            last = groups[-1]
+            centres = [(w.box.y0 + w.box.y1) / 2 for w in last]
+            heights = [w.box.y1 - w.box.y0 for w in last]
+            line_centre = statistics.median(centres)
+            tolerance = 0.45 * max(statistics.median(heights), word.box.y1 - word.box.y0)
+            if abs(centre - line_centre) <= tolerance:
+                last.append(word)
+                continue
+        groups.append([word])
+    return [
+        Line(page.page_number, tuple(sorted(g, key=lambda w: w.box.x0)), page.width_pt, page.height_pt)
+        for g in groups
+    ]
+
+
+def document_lines(document: DocumentText) -> list[Line]:
+    """Every line of every page, in page then top-to-bottom order."""
+    return [line for page in document.pages for line in page_lines(page)]
+
+
+def segments(line: Line, wide_gap: float = WIDE_GAP) -> list[tuple[int, int]]:
+    """Index ranges [start, end) of the line's runs of words separated by wide gaps."""
+    runs: list[tuple[int, int]] = []
+    start = 0
+    for i in range(1, len(line.words)):
+        if line.gap_before(i) > wide_gap:
+            runs.append((start, i))
+            start = i
+    runs.append((start, len(line.words)))
+    return runs
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """Label phrases (already split into normalised tokens) mapped to a key, longest first,
+    indexed by first token so a line is matched in time linear in its words."""
+
+    phrases: tuple[tuple[tuple[str, ...], str], ...]
+    by_first: Mapping[str, tuple[tuple[tuple[str, ...], str], ...]] = field(default_factory=dict)
+    _cache: dict[str, list[tuple[tuple[str, ...], str]]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+
+    @classmethod
+    def build(cls, table: Mapping[str, Iterable[str]]) -> Vocabulary:
+        """From {key: [phrase, ...]} as written in labels.json."""
+        items = {
+            tuple(t for t in (norm_token(p) for p in phrase.split()) if t): key
+            for key, phrases in table.items()
+            for phrase in phrases
+        }
+        ordered = tuple(sorted(((p, k) for p, k in items.items() if p), key=lambda item: -len(item[0])))
+        by_first: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+        for phrase, key in ordered:
+            by_first.setdefault(phrase[0], []).append((phrase, key))
+        return cls(ordered, {k: tuple(v) for k, v in by_first.items()})
+
+    def candidates(self, token: str) -> list[tuple[tuple[str, ...], str]]:
+        """Phrases whose first token is `token` or one OCR slip from it, longest first."""
+        if token not in self._cache:
+            found = list(self.by_first.get(token, ()))
+            for first in self.by_first:
+                if first != token and close_words(token, first):
+                    found.extend(self.by_first[first])
+            self._cache[token] = sorted(found, key=lambda item: -len(item[0]))
+        return self._cache[token]
+
+
+@dataclass(frozen=True)
+class LabelHit:
+    """A label found on a line: words [start, end) of `line` and the vocabulary key."""
+
+    line_index: int
+    start: int
+    end: int
+    key: str
+    text: str
+    fuzzy: bool = False
+
+
+def _tokens(line: Line) -> list[tuple[int, str]]:
+    return [(i, t) for i, t in ((i, norm_token(w.text)) for i, w in enumerate(line.words)) if t]
+
+
+def close_words(a: str, b: str) -> bool:
+    """Equal, or one edit apart for words of five letters or more (an OCR slip)."""
+    if a == b:
+        return True
+    if min(len(a), len(b)) < 5 or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b, strict=True)) <= 1
+    longer, shorter = (a, b) if len(a) > len(b) else (b, a)
+    return any(longer[:i] + longer[i + 1 :] == shorter for i in range(len(longer)))
+
+
+def _ends_with_colon(line: Line, end: int) -> bool:
+    last = line.words[end - 1].text
+    following = line.words[end].text if end < len(line.words) else ""
+    return last.endswith(":") or following in (":", "#:")
+
+
+def find_labels(
+    line: Line, line_index: int, vocabulary: Vocabulary, *, loose: bool = False
+) -> list[LabelHit]:
+    """Labels on one line, left to right; a phrase counts only where a label can sit.
+
+    A label starts the line, follows a wide gap or ends with a colon, and it ends with a colon,
+    a wide gap or the end of the line; so words inside a value ("City Auto Repair") are not labels.
+    `loose` also accepts a label directly followed by a number ("Ending balance on 11/30: 5.00").
+    """
+    tokens = _tokens(line)
+    hits: list[LabelHit] = []
+    k = 0
+    while k < len(tokens):
+        hit = _match_at(line, line_index, tokens, k, vocabulary, loose)
+        if hit is None:
+            k += 1
+            continue
+        hits.append(hit)
+        k = next((j for j, (i, _) in enumerate(tokens) if i >= hit.end), len(tokens))
+    return hits
+
+
+def _match_at(
+    line: Line, line_index: int, tokens: list[tuple[int, str]], k: int, vocabulary: Vocabulary, loose: bool
+) -> LabelHit | None:
+    start_word = tokens[k][0]
+    for phrase, key in vocabulary.candidates(tokens[k][1]):
+        if k + len(phrase) > len(tokens):
+            continue
+        window = tokens[k : k + len(phrase)]
+        exact = all(t == p for (_, t), p in zip(window, phrase, strict=True))
+        if not exact and not all(close_words(t, p) for (_, t), p in zip(window, phrase, strict=True)):
+            continue
+        end_word = _past_parenthetical(line, window[-1][0] + 1)
+        colon = _ends_with_colon(line, end_word)
+        starts_ok = start_word == 0 or line.gap_before(start_word) > WIDE_GAP or colon
+        following = next(
+            (j for j in range(end_word, len(line.words)) if has_content(line.words[j].text)), None
+        )
+        ends_ok = colon or following is None or line.gap_before(following) > WIDE_GAP
+        ends_ok = ends_ok or (loose and bool(re.search(r"[\d(]", line.words[following].text)))
+        if starts_ok and ends_ok:
+            if end_word < len(line.words) and line.words[end_word].text in (":", "#:"):
+                end_word += 1
+            text = " ".join(w.text for w in line.words[start_word:end_word]).rstrip(":# ")
+            return LabelHit(line_index, start_word, end_word, key, text, fuzzy=not exact)
+    return None
+
+
+def _past_parenthetical(line: Line, end: int) -> int:
+    """A label's trailing remark in brackets ("Federal Tax ID (EIN)", "DBA (if any)") is part of it."""
+    words = line.words
+    if end >= len(words) or not words[end].text.startswith("(") or re.search(r"\d", words[end].text):
+        return end
+    for j in range(end, min(end + 4, len(words))):
+        if words[j].text.rstrip(":#").endswith(")"):
+            return j + 1
+    return end
+
+
+@dataclass
+class LabelValue:
+    """A label and the words of its value (possibly empty), from `line_index` on page `page`."""
+
+    hit: LabelHit
+    page: int
+    words: list[Word] = field(default_factory=list)
+
+    @cached_property
+    def text(self) -> str:
+        return " ".join(w.text for w in self.words).strip()
+
+
+def pair_values(lines: Sequence[Line], hits_by_line: Mapping[int, list[LabelHit]]) -> list[LabelValue]:
+    """Attach each label to its value: same line up to the next label, else the column below."""
+    pairs: list[LabelValue] = []
+    for index in sorted(hits_by_line):
+        line = lines[index]
+        hits = hits_by_line[index]
+        for n, hit in enumerate(hits):
+            stop = hits[n + 1].start if n + 1 < len(hits) else len(line.words)
+            words = [w for w in line.words[hit.end : stop] if has_content(w.text) or w.text.strip() == "-"]
+            if not words:
+                right = line.words[hits[n + 1].start].box.x0 if n + 1 < len(hits) else 1.0
+                words = _value_below(lines, hits_by_line, index, line.words[hit.start].box.x0, right)
+            pairs.append(LabelValue(hit, line.page, words))
+    return pairs
+
+
+def _value_below(
+    lines: Sequence[Line], hits_by_line: Mapping[int, list[LabelHit]], index: int, left: float, right: float
+) -> list[Word]:
+    """Words in the column [left, right) of the next line below, unless that line holds a label there."""
+    line = lines[index]
+    if index + 1 >= len(lines):
+        return []
+    below = lines[index + 1]
+    if below.page != line.page or below.y0 - line.y1 > 2.5 * line.height:
+        return []
+    slack = 0.01
+    words = [w for w in below.words if left - slack <= w.box.x0 < right - slack and has_content(w.text)]
+    starts = {h.start for h in hits_by_line.get(index + 1, [])}
+    if any(below.words.index(w) in starts for w in words):
+        return []
+    return words
