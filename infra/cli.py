@@ -32,6 +32,10 @@ COMMANDS: list[tuple[str, str, str, bool]] = [
     ("consumers.postgres_sink.commands", "postgres_sink_command", "postgres-sink", False),
     ("consumers.postgres_sink.commands", "db_app", "db", True),
     ("consumers.s3_sink.commands", "s3_sink_command", "s3-sink", False),
+    ("api.commands", "api_command", "api", False),
+    ("api.commands", "users_app", "users", True),
+    ("consumers.webhooks.commands", "webhooks_command", "webhooks", False),
+    ("streams.bench.commands", "bench_command", "bench", False),
 ]
 
 PASS_THROUGH = {"allow_extra_args": True, "ignore_unknown_options": True, "help_option_names": []}
