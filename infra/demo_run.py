@@ -84,9 +84,10 @@ def read_events(
         deadline = time.monotonic() + timeout_s
         while set(found) < submission_ids and time.monotonic() < deadline:
             message = consumer.poll(0.5)
-            if message is None or message.error() or message.value() is None:
+            value = message.value() if message is not None and not message.error() else None
+            if value is None:
                 continue
-            event = serde.decode(EMAIL_RECEIVED.name, message.value())
+            event = serde.decode(EMAIL_RECEIVED.name, value)
             if event["submission_id"] in submission_ids:
                 found[event["submission_id"]] = event
     finally:
