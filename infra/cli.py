@@ -46,7 +46,7 @@ def _register(root: typer.Typer) -> None:
         try:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError as exc:  # while the tree is being built; removed once complete
-            if exc.name != module_name:
+            if exc.name is None or not module_name.startswith(exc.name):
                 raise
             continue
         target = getattr(module, attribute)
