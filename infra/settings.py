@@ -218,10 +218,73 @@ class Settings(BaseSettings):
         default=10.0, description="Kafka session timeout: how soon a dead postgres-sink's partitions move."
     )
 
+    # webhooks (consumers/webhooks)
+    webhook_fanout_group_id: str = Field(
+        default="mca-webhooks-fanout",
+        description="Consumer group that turns application events into one delivery task per endpoint.",
+    )
+    webhook_delivery_group_id: str = Field(
+        default="mca-webhooks-delivery",
+        description="Consumer group that POSTs delivery tasks (mca.webhook.delivery and the retry topics).",
+    )
+    webhook_max_attempts: int = Field(
+        default=8, ge=1, description="Attempts per delivery before it goes to mca.webhook.dlq."
+    )
+    webhook_retry_tier_seconds: list[float] = Field(
+        default_factory=lambda: [60.0, 600.0, 3600.0], min_length=3, max_length=3,
+        description="Longest wait of the 1m, 10m and 1h retry topics; backoff doubles from the first, "
+        "capped at the last, with full jitter (JSON list, e.g. [1,2,4] in tests).",
+    )
+    webhook_connect_timeout_seconds: float = Field(
+        default=5.0, gt=0, description="Seconds a webhook POST may take to connect."
+    )
+    webhook_read_timeout_seconds: float = Field(
+        default=10.0, gt=0, description="Seconds a webhook receiver may take to answer (and per read)."
+    )
+    webhook_disable_after_failures: int = Field(
+        default=10, ge=1,
+        description="An endpoint is disabled after this many consecutive deliveries used all their attempts.",
+    )
+    webhook_disable_after_seconds: float = Field(
+        default=3 * 24 * 3600.0, gt=0,
+        description="An endpoint failing without a success for this long is disabled.",
+    )
+    webhook_endpoint_cache_seconds: float = Field(
+        default=5.0, ge=0,
+        description="How long the webhook workers reuse endpoint state read from the database.",
+    )
+    webhook_allow_private_urls: bool = Field(
+        default=False,
+        description="Allow webhook URLs resolving to loopback, private, link-local or reserved addresses.",
+    )
+    webhook_response_excerpt_chars: int = Field(
+        default=500, ge=0, description="Characters of each receiver's answer kept in the delivery log."
+    )
+    webhook_concurrency: int = Field(
+        default=8, ge=1, description="Deliveries one webhook worker sends at once (one per partition)."
+    )
+    webhook_links_base_url: str | None = Field(
+        default=None, description="Base URL of links in webhook payloads (default: http://api_host:api_port)."
+    )
+    webhook_session_timeout_seconds: float = Field(
+        default=10.0, description="Kafka session timeout of the webhook consumers."
+    )
+
     # API
     api_host: str = Field(default="127.0.0.1", description="Address the API listens on.")
     api_port: int = Field(default=8000, description="Port of the API.")
     jwt_secret: SecretStr | None = Field(default=None, description="Secret that signs API session tokens.")
+    api_token_minutes: int = Field(default=60, description="Lifetime of an API session token (JWT) in minutes.")
+    api_read_your_writes_seconds: float = Field(
+        default=10.0,
+        description="How long a correction waits for the projection to show it before answering 202.",
+    )
+    api_presign_seconds: int = Field(
+        default=300, description="Lifetime of a presigned document download URL (S3 object stores)."
+    )
+    api_metrics_refresh_seconds: float = Field(
+        default=15.0, description="How often /metrics re-reads consumer lag and webhook outcomes (cached)."
+    )
 
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Settings:

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from confluent_kafka import Consumer, KafkaError, Producer
+from confluent_kafka import Consumer, KafkaError, KafkaException, Producer
 from confluent_kafka.admin import AdminClient, ConfigResource, ResourceType
 
 from infra.settings import Settings
@@ -63,6 +63,19 @@ def in_sync_counts(admin: AdminClient) -> list[int]:
     return [len(p.isrs) for p in topic.partitions.values()]
 
 
+def described_min_isr(admin: AdminClient, timeout: float = 60.0) -> str:
+    """min.insync.replicas of the topic, once every node knows the freshly created topic."""
+    deadline = time.monotonic() + timeout
+    while True:
+        [config] = admin.describe_configs([ConfigResource(ResourceType.TOPIC, TOPIC)]).values()
+        try:
+            return str(config.result(15)["min.insync.replicas"].value)
+        except KafkaException:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(1)
+
+
 def test_three_node_cluster_keeps_accepting_acks_all_writes_while_one_node_is_down(
     three_nodes: KafkaCluster, tmp_path: Path,
 ) -> None:
@@ -71,10 +84,10 @@ def test_three_node_cluster_keeps_accepting_acks_all_writes_while_one_node_is_do
                         kafka_min_insync_replicas=2)
     apply_topic_map(settings)
     admin = AdminClient({"bootstrap.servers": bootstrap})
-    [config] = admin.describe_configs([ConfigResource(ResourceType.TOPIC, TOPIC)]).values()
+    min_isr = described_min_isr(admin)
     topic = admin.list_topics(TOPIC, timeout=10).topics[TOPIC]
 
-    assert config.result(15)["min.insync.replicas"].value == "2"
+    assert min_isr == "2"
     assert {len(p.replicas) for p in topic.partitions.values()} == {3}
 
     before = [f"before-{i}".encode() for i in range(20)]
