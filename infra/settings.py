@@ -157,6 +157,11 @@ class Settings(BaseSettings):
     )
     ocr_timeout_seconds: float = Field(default=60.0, description="Seconds Tesseract may spend on a page.")
     max_nesting_depth: int = Field(default=5, description="Forwards or zips nested deeper stay shut.")
+    second_ocr_engine: bool = Field(
+        default=True,
+        description="Re-read short scanned documents with RapidOCR where Tesseract left required values "
+        "missing or invalid (streams/stages/extract/second_pass.py says when).",
+    )
 
     # Streams (Faust workers, streams/app.py)
     streams_app_id: str = Field(
@@ -274,7 +279,7 @@ class Settings(BaseSettings):
     api_host: str = Field(default="127.0.0.1", description="Address the API listens on.")
     api_port: int = Field(default=8000, description="Port of the API.")
     jwt_secret: SecretStr | None = Field(default=None, description="Secret that signs API session tokens.")
-    api_token_minutes: int = Field(default=60, description="Lifetime of an API session token (JWT) in minutes.")
+    api_token_minutes: int = Field(default=60, description="Lifetime of an API session token (JWT), minutes.")
     api_read_your_writes_seconds: float = Field(
         default=10.0,
         description="How long a correction waits for the projection to show it before answering 202.",

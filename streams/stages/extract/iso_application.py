@@ -24,9 +24,11 @@ from streams.stages.extract.lines import (
     close_words,
     document_lines,
     find_labels,
+    label_tokens,
     norm_token,
     pair_values,
 )
+from streams.stages.extract.merging import merge_fields, merge_owners
 from streams.stages.text import DocumentText
 
 logger = logging.getLogger(__name__)
@@ -87,16 +89,21 @@ def application_grammar() -> _Grammar:
         table[f"generic.{key}"] = phrases
     table["ignore"] = data["ignore"]
     sections = {
-        tuple(t for t in (norm_token(p) for p in phrase.split()) if t): name
+        tuple(label_tokens(phrase)): name
         for name, phrases in data["sections"].items()
         for phrase in phrases
     }
-    return _Grammar(Vocabulary.build(table), sections, frozenset(data["section_suffixes"]))
+    vocabulary = Vocabulary.build(
+        table,
+        modifiers=data["label_modifiers"],
+        fixed_keys=("generic.name", "generic.title"),
+    )
+    return _Grammar(vocabulary, sections, frozenset(data["section_suffixes"]))
 
 
 def _heading(line: Line, grammar: _Grammar) -> str | None:
     """The section a heading line opens ('merchant', 'funding', 'owner'), else None."""
-    tokens = [t for t in (norm_token(w.text) for w in line.words) if t]
+    tokens = label_tokens(line.text)
     if not tokens or len(tokens) > 6:
         return None
     core = [t for t in tokens if not _ORDINAL.match(t)]
@@ -157,19 +164,20 @@ class _Collector:
 
 
 def extract_application(document: DocumentText) -> IsoApplication:
-    """Read an ISO application: AcroForm values first, then label/value pairs of the page layout."""
+    """Read an ISO application: label/value pairs of the page layout, then AcroForm values (by field
+    names read as labels) for what the layout did not show (a scanned fillable form), merged."""
     grammar = application_grammar()
     lines = document_lines(document)
     collector = _Collector()
-    _from_form_fields(document.form_fields, grammar, collector)
     headings: dict[int, str] = {}
     hits_by_line: dict[int, list[LabelHit]] = {}
     for index, line in enumerate(lines):
         section = _heading(line, grammar)
+        hits = find_labels(line, index, grammar.vocabulary)
         if section is not None:
             headings[index] = section
-            continue
-        hits = find_labels(line, index, grammar.vocabulary)
+            # "Owner / Principal" both opens the owner section and labels the name written under it
+            hits = [h for h in hits if h.start == 0 and h.end == len(line.words) and h.key != "ignore"]
         if hits:
             hits_by_line[index] = hits
     pairs = pair_values(lines, hits_by_line)
@@ -182,8 +190,19 @@ def extract_application(document: DocumentText) -> IsoApplication:
             parsed = values.parse_labelled(event, event.hit.key.partition(".")[2])
             if parsed:
                 collector.put(event.hit.key, parsed)
-    owners = tuple(o for o in collector.owners if o.get("name") or o.get("ssn"))
-    return IsoApplication(dict(collector.merchant), dict(collector.funding), owners)
+    form = _Collector()
+    _from_form_fields(document.form_fields, grammar, form)
+    # widget values laid out as words were read above too: merge, so an owner is not listed twice
+    owners = merge_owners(_owners(collector), _owners(form))
+    return IsoApplication(
+        merge_fields(collector.merchant, form.merchant),
+        merge_fields(collector.funding, form.funding),
+        tuple(o for o in owners if o.get("name") or o.get("ssn")),
+    )
+
+
+def _owners(collector: _Collector) -> list[dict[str, Field]]:
+    return [o for o in collector.owners if o.get("name") or o.get("ssn")]
 
 
 def _from_form_fields(form_fields: Mapping[str, str], grammar: _Grammar, collector: _Collector) -> None:

@@ -3,6 +3,8 @@
 Nothing here knows a form: a label is any phrase of a vocabulary (labels.json) that sits where
 labels sit (starts a line or a column, ends with a colon or a wide gap), and its value is what
 follows it on the same line up to the next label, or what lies under it in the same column.
+Labels are matched as tokens split at spaces and slashes ("Owner/Principal"), may carry a
+modifier in front ("Main Phone #"), and may have been read run together ("TypeofEntity").
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from functools import cached_property, lru_cache
 from streams.stages.text import DocumentText, PageText, Word
 
 _STRIP = re.compile(r"[^0-9a-z#%&@]")
+_PARTS = re.compile(r"[\s/]+")
 
 
 def has_content(text: str) -> bool:
@@ -27,6 +30,12 @@ def has_content(text: str) -> bool:
 def norm_token(text: str) -> str:
     """A word as label matching sees it: lower case, only letters, digits and # % & @ kept."""
     return _STRIP.sub("", text.lower())
+
+
+def label_tokens(text: str) -> list[str]:
+    """The label tokens of a text: words split at spaces and slashes ("Owner/Principal" is two
+    tokens, as is "Owner / Principal"), each normalised by `norm_token`, empty ones dropped."""
+    return [t for t in (norm_token(p) for p in _PARTS.split(text)) if t]
 
 
 @dataclass(frozen=True)
@@ -120,15 +129,26 @@ class Vocabulary:
 
     phrases: tuple[tuple[tuple[str, ...], str], ...]
     by_first: Mapping[str, tuple[tuple[tuple[str, ...], str], ...]] = field(default_factory=dict)
+    modifiers: frozenset[str] = frozenset()
+    fixed_keys: frozenset[str] = frozenset()
+    by_joined: Mapping[str, tuple[tuple[str, ...], str]] = field(default_factory=dict)
     _cache: dict[str, list[tuple[tuple[str, ...], str]]] = field(
         default_factory=dict, compare=False, repr=False
     )
 
     @classmethod
-    def build(cls, table: Mapping[str, Iterable[str]]) -> Vocabulary:
-        """From {key: [phrase, ...]} as written in labels.json."""
+    def build(
+        cls,
+        table: Mapping[str, Iterable[str]],
+        *,
+        modifiers: Iterable[str] = (),
+        fixed_keys: Iterable[str] = (),
+    ) -> Vocabulary:
+        """From {key: [phrase, ...]} as written in labels.json. A label may be preceded by up to
+        MAX_MODIFIERS of the words `modifiers` ("Main Phone #", "Primary Contact Email") unless its
+        key is one of `fixed_keys` (a "Contact Name" is not the business's name)."""
         items = {
-            tuple(t for t in (norm_token(p) for p in phrase.split()) if t): key
+            tuple(label_tokens(phrase)): key
             for key, phrases in table.items()
             for phrase in phrases
         }
@@ -136,7 +156,16 @@ class Vocabulary:
         by_first: dict[str, list[tuple[tuple[str, ...], str]]] = {}
         for phrase, key in ordered:
             by_first.setdefault(phrase[0], []).append((phrase, key))
-        return cls(ordered, {k: tuple(v) for k, v in by_first.items()})
+        joined: dict[str, tuple[tuple[str, ...], str]] = {}
+        for phrase, key in ordered:
+            joined.setdefault("".join(phrase), (phrase, key))
+        return cls(
+            ordered,
+            {k: tuple(v) for k, v in by_first.items()},
+            frozenset(t for m in modifiers for t in label_tokens(m)),
+            frozenset(fixed_keys),
+            joined,
+        )
 
     def candidates(self, token: str) -> list[tuple[tuple[str, ...], str]]:
         """Phrases whose first token is `token` or one OCR slip from it, longest first."""
@@ -161,8 +190,22 @@ class LabelHit:
     fuzzy: bool = False
 
 
-def _tokens(line: Line) -> list[tuple[int, str]]:
-    return [(i, t) for i, t in ((i, norm_token(w.text)) for i, w in enumerate(line.words)) if t]
+@dataclass(frozen=True)
+class _Token:
+    """One label token of a line: its word, and whether it starts / ends that word."""
+
+    word: int
+    text: str
+    first: bool
+    last: bool
+
+
+def _tokens(line: Line) -> list[_Token]:
+    found: list[_Token] = []
+    for i, word in enumerate(line.words):
+        parts = label_tokens(word.text)
+        found += [_Token(i, t, n == 0, n == len(parts) - 1) for n, t in enumerate(parts)]
+    return found
 
 
 def close_words(a: str, b: str) -> bool:
@@ -196,34 +239,87 @@ def find_labels(
     hits: list[LabelHit] = []
     k = 0
     while k < len(tokens):
-        hit = _match_at(line, line_index, tokens, k, vocabulary, loose)
+        hit = _match_at(line, line_index, tokens, k, vocabulary, loose) if tokens[k].first else None
         if hit is None:
             k += 1
             continue
         hits.append(hit)
-        k = next((j for j, (i, _) in enumerate(tokens) if i >= hit.end), len(tokens))
+        k = next((j for j, token in enumerate(tokens) if token.word >= hit.end), len(tokens))
     return hits
 
 
+MAX_MODIFIERS = 2
+MAX_JOINED_TOKENS = 3
+
+
 def _match_at(
-    line: Line, line_index: int, tokens: list[tuple[int, str]], k: int, vocabulary: Vocabulary, loose: bool
+    line: Line, line_index: int, tokens: list[_Token], k: int, vocabulary: Vocabulary, loose: bool
 ) -> LabelHit | None:
-    start_word = tokens[k][0]
-    for phrase, key in vocabulary.candidates(tokens[k][1]):
-        if k + len(phrase) > len(tokens):
+    hit = _match_phrase(line, line_index, tokens, k, k, vocabulary, loose)
+    if hit is None:
+        hit = _match_joined(line, line_index, tokens, k, vocabulary, loose)
+    skip = k
+    while hit is None and skip - k < MAX_MODIFIERS and skip < len(tokens) - 1:
+        token = tokens[skip]
+        if not (token.first and token.last and token.text in vocabulary.modifiers):
+            break
+        skip += 1
+        hit = _match_phrase(line, line_index, tokens, k, skip, vocabulary, loose)
+        if hit is not None and hit.key in vocabulary.fixed_keys:
+            hit = None
+    return hit
+
+
+def _match_joined(
+    line: Line, line_index: int, tokens: list[_Token], k: int, vocabulary: Vocabulary, loose: bool
+) -> LabelHit | None:
+    """A label whose words were read run together ("TypeofEntity", "Legal/CorporateName"): the
+    tokens from `k` on, concatenated, spell a whole vocabulary phrase of more tokens."""
+    text = ""
+    for j in range(k, min(k + MAX_JOINED_TOKENS, len(tokens))):
+        text += tokens[j].text
+        found = vocabulary.by_joined.get(text)
+        if found is None or not tokens[j].last or len(found[0]) <= j - k + 1:
             continue
-        window = tokens[k : k + len(phrase)]
-        exact = all(t == p for (_, t), p in zip(window, phrase, strict=True))
-        if not exact and not all(close_words(t, p) for (_, t), p in zip(window, phrase, strict=True)):
+        phrase = found[0]
+        spelled = [
+            _Token(tokens[k].word if n == 0 else tokens[j].word, part, n == 0, n == len(phrase) - 1)
+            for n, part in enumerate(phrase)
+        ]
+        respelled = [*tokens[:k], *spelled, *tokens[j + 1 :]]
+        hit = _match_phrase(line, line_index, respelled, k, k, vocabulary, loose)
+        if hit is not None:
+            return hit
+    return None
+
+
+def _match_phrase(
+    line: Line,
+    line_index: int,
+    tokens: list[_Token],
+    k: int,
+    at: int,
+    vocabulary: Vocabulary,
+    loose: bool,
+) -> LabelHit | None:
+    """A label starting at token `k` whose vocabulary phrase starts at token `at` (>= k: modifiers)."""
+    start_word = tokens[k].word
+    for phrase, key in vocabulary.candidates(tokens[at].text):
+        if at + len(phrase) > len(tokens) or not tokens[at + len(phrase) - 1].last:
+            continue  # a label is whole words: "Owner" is not the label of "Owner/Title"
+        window = tokens[at : at + len(phrase)]
+        exact = all(t.text == p for t, p in zip(window, phrase, strict=True))
+        if not exact and not all(close_words(t.text, p) for t, p in zip(window, phrase, strict=True)):
             continue
-        end_word = _past_parenthetical(line, window[-1][0] + 1)
+        end_word = _past_parenthetical(line, window[-1].word + 1)
         colon = _ends_with_colon(line, end_word)
         starts_ok = start_word == 0 or line.gap_before(start_word) > WIDE_GAP or colon
         following = next(
             (j for j in range(end_word, len(line.words)) if has_content(line.words[j].text)), None
         )
         ends_ok = colon or following is None or line.gap_before(following) > WIDE_GAP
-        ends_ok = ends_ok or (loose and bool(re.search(r"[\d(]", line.words[following].text)))
+        if not ends_ok and loose and following is not None:
+            ends_ok = bool(re.search(r"[\d(]", line.words[following].text))
         if starts_ok and ends_ok:
             if end_word < len(line.words) and line.words[end_word].text in (":", "#:"):
                 end_word += 1

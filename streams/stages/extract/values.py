@@ -121,12 +121,23 @@ def _address_fields(parsed: ParsedAddress, base: Field) -> dict[str, Field]:
     return {f"address.{k}": base.with_value(_clean_text(v)) for k, v in parts.items() if v}
 
 
+# Words an OCR engine ran together at a letter/digit boundary: "24368Bayview", "FL32843"; short
+# mixes such as a unit "4B" or "B12" are left alone.
+_NUMBER_THEN_WORD = re.compile(r"\b(\d{3,})([A-Za-z]{3,})")
+_WORD_THEN_NUMBER = re.compile(r"([A-Za-z]{2,})(\d{3,})\b")
+
+
+def split_run_together(text: str) -> str:
+    """An address with a space put back where a house number, street word, state or ZIP touch."""
+    return _WORD_THEN_NUMBER.sub(r"\1 \2", _NUMBER_THEN_WORD.sub(r"\1 \2", text))
+
+
 def _address(text: str, base: Field) -> dict[str, Field]:
-    return _address_fields(parse_address(text), base)
+    return _address_fields(parse_address(split_run_together(text)), base)
 
 
 def _city_state_zip(text: str, base: Field) -> dict[str, Field]:
-    return _address_fields(parse_city_state_zip(text), base)
+    return _address_fields(parse_city_state_zip(split_run_together(text)), base)
 
 
 def _city(text: str, base: Field) -> dict[str, Field]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from streams.stages.extract.fields import Field, field_from_words
 from streams.stages.extract.lines import Line, document_lines, norm_token, segments
@@ -30,6 +30,8 @@ BANK_WORDS = (
     "chase",
     "fargo",
 )
+MICR_EXACT_CONFIDENCE = 0.9  # nine digits between symbols passing the ABA checksum
+MICR_WINDOW_CONFIDENCE = 0.5  # nine digits cut from a longer run: a checksum hit by chance is likely
 _ROUTING_LABELS = ("routing", "routing number", "routing #", "aba", "transit", "rtn", "aba number")
 _ACCOUNT_LABELS = ("account", "account number", "account #", "acct", "acct #", "account no")
 
@@ -43,6 +45,7 @@ class MicrLine:
     check_number: str | None
     words: tuple[Word, ...]
     page: int
+    exact: bool = True
 
 
 @dataclass(frozen=True)
@@ -60,23 +63,32 @@ def _runs(text: str) -> list[str]:
 
 
 def parse_micr(line: Line) -> MicrLine | None:
-    """The routing/account/check numbers of one line, if it holds a routing number."""
+    """The routing/account/check numbers of one line, if it holds a routing number.
+
+    A run of exactly nine digits passing the ABA checksum is the routing number; failing that, a
+    nine-digit window of a longer run (a transit symbol read as a digit) is taken, as less certain."""
     runs = _runs(line.text)
-    for index, run in enumerate(runs):
-        windows = [run] if len(run) == 9 else [run[i : i + 9] for i in range(len(run) - 8)][::-1]
-        routing = next((w for w in windows if is_valid_aba(w)), None)
-        if routing is None:
-            continue
-        after = [r for r in runs[index + 1 :] if len(r) >= 4]
-        before = [r for r in runs[:index] if len(r) >= 3]
-        account = max(after, key=len) if after else None
-        if account is not None and len(after) > 1 and len(after[0]) >= 6:
-            account = after[0]
-        check_number = next((r for r in after if r != account and len(r) <= 6), None) or (
-            before[0] if before else None
+    found = next(((i, run, True) for i, run in enumerate(runs) if len(run) == 9 and is_valid_aba(run)), None)
+    if found is None:
+        found = next(
+            ((i, w, False) for i, run in enumerate(runs) for w in _windows(run) if is_valid_aba(w)), None
         )
-        return MicrLine(routing, account, check_number, line.words, line.page)
-    return None
+    if found is None:
+        return None
+    index, routing, exact = found
+    after = [r for r in runs[index + 1 :] if len(r) >= 4]
+    before = [r for r in runs[:index] if len(r) >= 3]
+    account = max(after, key=len) if after else None
+    if account is not None and len(after) > 1 and len(after[0]) >= 6:
+        account = after[0]
+    check_number = next((r for r in after if r != account and len(r) <= 6), None) or (
+        before[0] if before else None
+    )
+    return MicrLine(routing, account, check_number, line.words, line.page, exact)
+
+
+def _windows(run: str) -> list[str]:
+    return [run[i : i + 9] for i in range(len(run) - 8)][::-1] if len(run) > 9 else []
 
 
 def micr_like(lines: Sequence[Line]) -> bool:
@@ -145,8 +157,10 @@ def extract_check(document: DocumentText) -> VoidedCheck:
             number, line.words, page=line.page, label="Routing Number", fit=1.0 if ok else 0.5, valid=ok
         )
     elif micr:
-        fields["routing_number"] = field_from_words(
-            micr.routing, micr.words, page=micr.page, label="MICR", fit=0.95
+        # the checksum, not the reader's confidence in E-13B glyphs, is the evidence here
+        fields["routing_number"] = replace(
+            field_from_words(micr.routing, micr.words, page=micr.page, label="MICR"),
+            confidence=MICR_EXACT_CONFIDENCE if micr.exact else MICR_WINDOW_CONFIDENCE,
         )
     if labelled_account:
         number, line = labelled_account

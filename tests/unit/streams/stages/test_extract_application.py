@@ -300,3 +300,115 @@ def test_acroform_owners_are_numbered_in_order_of_appearance_whatever_the_suffix
         {"name": "Jane Q. Public", "ssn": "123-45-6789"},
         {"name": "John Doe", "date_of_birth": "1980-07-04"},
     ]
+
+
+def test_a_label_written_with_a_slash_is_found_word_by_word():
+    rows = [
+        "Legal/Corporate Name | Acme Widgets LLC",
+        "DBA/Trade Name | Acme Shop",
+        "OWNER 1 OF 1",
+        "OWNER/PRINCIPAL | @0.65 TITLE",
+        "Jane Q. Public | @0.65 President",
+        "SSN | 123-45-6789",
+    ]
+    app = extract_application(document_factory(rows))
+    assert values(app.merchant) == {"legal_name": "Acme Widgets LLC", "dba_name": "Acme Shop"}
+    assert values(app.owners[0]) == {"name": "Jane Q. Public", "ssn": "123-45-6789"}
+
+
+def test_a_label_is_whole_words_not_the_start_of_a_slashed_word():
+    page = page_factory(["Owner/Title | Jane"])
+    line = Line(1, page.words, page.width_pt, page.height_pt)
+    assert find_labels(line, 0, application_grammar().vocabulary) == []
+
+
+def test_a_heading_that_is_also_a_label_opens_its_section_and_labels_the_value_below():
+    rows = ["Legal Name | Acme Widgets LLC", "Owner / Principal", "Jane Q. Public", "SSN | 123-45-6789"]
+    app = extract_application(document_factory(rows))
+    assert values(app.owners[0]) == {"name": "Jane Q. Public", "ssn": "123-45-6789"}
+    assert app.merchant["legal_name"].value == "Acme Widgets LLC"
+
+
+def test_a_modifier_before_a_label_keeps_the_label_and_bounds_the_column_to_its_left():
+    rows = [
+        "LEGAL NAME",
+        "Acme Widgets LLC",
+        "STATE | @0.36 ZIP CODE | @0.65 MAIN PHONE #",
+        "TX | @0.37 75284 | @0.66 (214) 790-8100",
+        "PRIMARY CONTACT EMAIL",
+        "office@acme.test",
+    ]
+    app = extract_application(document_factory(rows))
+    assert values(app.merchant) == {
+        "legal_name": "Acme Widgets LLC",
+        "address.state": "TX",
+        "address.zip": "75284",
+        "phone": "+12147908100",
+        "email": "office@acme.test",
+    }
+
+
+def test_a_contact_name_is_not_the_business_name():
+    rows = ["Contact Name | Jane Q. Public", "Legal Name | Acme Widgets LLC"]
+    app = extract_application(document_factory(rows))
+    assert app.merchant["legal_name"].value == "Acme Widgets LLC"
+
+
+def test_a_fillable_form_shown_as_words_and_as_fields_lists_each_owner_once():
+    rows = [
+        "Legal Name | Acme Widgets LLC",
+        "Owner Information",
+        "Principal Name | Jane Q. Public",
+        "SSN | 123 45 6789",
+        "Percent Owned | 100",
+    ]
+    page = page_factory(rows)
+    fields = {"LegalName": "Acme Widgets LLC", "PrincipalName": "Jane Q. Public", "SSN": "123456789",
+              "PercentOwned": "100"}
+    app = extract_application(DocumentText((page,), fields))
+    assert len(app.owners) == 1
+    expected = {"name": "Jane Q. Public", "ssn": "123-45-6789", "ownership_pct": "100.00"}
+    assert values(app.owners[0]) == expected
+
+
+def test_form_fields_fill_what_a_scanned_fillable_form_does_not_show():
+    page = page_factory(["Legal Name | Acme Widgets LLC"], source="ocr")
+    app = extract_application(DocumentText((page,), {"FEIN": "12-3456789", "BusinessCity": "Springfield"}))
+    assert values(app.merchant) == {
+        "legal_name": "Acme Widgets LLC", "ein": "12-3456789", "address.city": "Springfield"
+    }
+
+
+def test_labels_read_run_together_by_an_ocr_engine_are_still_labels():
+    rows = [
+        "Legal/CorporateName",
+        "Acme Widgets LLC",
+        "TypeofEntity | @0.50 AmountRequested",
+        "LLC | @0.50 $75,000.00",
+        "Owner/GuarantorInformation",
+        "Owner/Principal",
+        "Veronica Anderson",
+        "HomeAddress",
+        "2610 Pine Blvd, Orlando, FL32843",
+    ]
+    app = extract_application(document_factory(rows, source="ocr"))
+    assert values(app.merchant) == {"legal_name": "Acme Widgets LLC", "entity_type": "LLC"}
+    assert values(app.funding) == {"amount_requested": "75000.00"}
+    assert values(app.owners[0]) == {
+        "name": "Veronica Anderson",
+        "address.street": "2610 Pine Blvd",
+        "address.city": "Orlando",
+        "address.state": "FL",
+        "address.zip": "32843",
+    }
+
+
+def test_an_address_whose_words_ran_together_is_split_at_number_word_boundaries():
+    rows = ["Business Address | 24368Bayview Ave Ste 316, Orlando, FL32843"]
+    app = extract_application(document_factory(rows))
+    assert values(app.merchant) == {
+        "address.street": "24368 Bayview Ave Ste 316",
+        "address.city": "Orlando",
+        "address.state": "FL",
+        "address.zip": "32843",
+    }

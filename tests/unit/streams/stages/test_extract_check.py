@@ -48,3 +48,22 @@ def test_printed_labels_win_over_the_micr_line():
 def test_no_valid_routing_number_means_no_routing_field():
     got = values(extract_check(document_factory(CHECK + ["@0.1 123456789 55555555"])))
     assert "routing_number" not in got
+
+
+def test_a_nine_digit_run_between_symbols_wins_over_a_window_of_a_longer_run():
+    # 230534210 inside the account passes the checksum by chance; the true routing run comes first
+    check = extract_check(document_factory(CHECK + ["@0.1 H098853023H 2305342100 11 4702"]))
+    assert values(check)["routing_number"] == "098853023"
+    assert values(check)["account_number"] == "2305342100"
+    assert check.fields["routing_number"].confidence >= 0.9
+
+
+def test_a_routing_number_cut_from_a_longer_run_is_kept_with_low_confidence():
+    check = extract_check(document_factory(CHECK + ["@0.1 15021000021 |5 7489253143 1042"]))
+    assert values(check)["routing_number"] == "021000021"
+    assert check.fields["routing_number"].confidence <= 0.5
+
+
+def test_the_routing_confidence_comes_from_the_checksum_not_from_glyph_confidence():
+    check = extract_check(document_factory(CHECK + ["@0.1 13 021000021|5 7489253143 1042"], confidence=0.3))
+    assert check.fields["routing_number"].confidence >= 0.9
