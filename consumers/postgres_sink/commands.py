@@ -14,7 +14,7 @@ from consumers.postgres_sink.writer import ProjectionWriter
 from infra.database import make_engine, mask_url
 from infra.settings import Settings, load_settings
 from infra.topic_admin import admin_client_config
-from infra.topics import APPLICATION, DLQ
+from infra.topics import APPLICATION, APPLICATION_EVENT, DLQ
 from schemas.migrations import current_revision, head_revision, upgrade_database
 from schemas.serde import AvroSerde
 
@@ -23,10 +23,13 @@ logger = logging.getLogger(__name__)
 db_app = typer.Typer(help="The database: apply and inspect the schema migrations.", no_args_is_help=True)
 
 
-def sink_config(settings: Settings, *, topic: str, group: str | None, dlq_topic: str) -> SinkConfig:
+def sink_config(
+    settings: Settings, *, topic: str, group: str | None, dlq_topic: str, event_topic: str | None = None
+) -> SinkConfig:
     """The sink's configuration from settings, with the command line's overrides."""
     return SinkConfig(
         topic=topic,
+        event_topic=event_topic,
         group_id=group or settings.postgres_sink_group_id,
         dlq_topic=dlq_topic,
         batch_size=settings.postgres_sink_batch_size,
@@ -35,12 +38,24 @@ def sink_config(settings: Settings, *, topic: str, group: str | None, dlq_topic:
     )
 
 
+def default_event_topic(topic: str) -> str | None:
+    """The event topic read beside `topic` by default: the platform's own only when `topic` is the
+    platform's application topic (another one, e.g. a replay or test topic, pairs with no events)."""
+    return APPLICATION_EVENT.name if topic == APPLICATION.name else None
+
+
 def postgres_sink_command(
     topic: Annotated[str, typer.Option(help="Topic of application states to project.")] = APPLICATION.name,
     group: Annotated[
         str | None, typer.Option(help="Consumer group (default: MCA_POSTGRES_SINK_GROUP_ID).")
     ] = None,
     dlq_topic: Annotated[str, typer.Option(help="Where undecodable messages go.")] = DLQ.name,
+    event_topic: Annotated[
+        str | None,
+        typer.Option(help="Topic of application events for the processing history (default: "
+                          f"{APPLICATION_EVENT.name} when --topic is {APPLICATION.name}; none otherwise; "
+                          "'' for none)."),
+    ] = None,
     upgrade: Annotated[
         bool, typer.Option("--upgrade/--no-upgrade", help="Apply the database migrations before starting.")
     ] = True,
@@ -53,7 +68,8 @@ def postgres_sink_command(
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
-    config = sink_config(settings, topic=topic, group=group, dlq_topic=dlq_topic)
+    events = default_event_topic(topic) if event_topic is None else event_topic or None
+    config = sink_config(settings, topic=topic, group=group, dlq_topic=dlq_topic, event_topic=events)
     engine = make_engine(url)
     try:
         sink = PostgresSink(
@@ -62,7 +78,8 @@ def postgres_sink_command(
             serde=AvroSerde(settings.registry_url),
             writer=ProjectionWriter(engine, config.group_id),
         )
-        logger.info("postgres-sink: %s -> %s as group %s", config.topic, mask_url(url), config.group_id)
+        logger.info("postgres-sink: %s -> %s as group %s", ", ".join(config.topics), mask_url(url),
+                    config.group_id)
         sink.run(stop)
     finally:
         engine.dispose()

@@ -1,5 +1,8 @@
 """The postgres-sink consumer loop: read `mca.application`, write batches, resume from the database.
 
+With `event_topic` set it also reads `mca.application.event` into the processing history; both
+topics' rows and offsets go into the same transactions.
+
 Kafka semantics, on purpose:
 - enable.auto.commit is off and the offsets that count live in `sink_offsets`, written in the
   same transaction as the rows. On every assignment each partition is positioned at its stored
@@ -34,10 +37,11 @@ from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from consumers.postgres_sink.dead_letters import DeadLetterPublisher
+from consumers.postgres_sink.events import project_event
 from consumers.postgres_sink.mapping import UnprojectableError, project_application
 from consumers.postgres_sink.writer import Operation, ProjectionWriter, Removal, WriteResult
 from infra.errors import PoisonMessageError, SerializationError, TransientError
-from infra.topics import APPLICATION, DLQ
+from infra.topics import APPLICATION, APPLICATION_EVENT, DLQ
 from schemas.serde import AvroSerde
 from streams.dlq import SourceMessage
 
@@ -50,15 +54,22 @@ Entry = tuple[SourceMessage, Operation | None]  # None: already dead-lettered, o
 
 @dataclass(frozen=True)
 class SinkConfig:
-    """Where the sink reads, how it batches, where poison messages go."""
+    """Where the sink reads (`event_topic`: the events, none when None), how it batches, where poison
+    messages go."""
 
     topic: str = APPLICATION.name
+    event_topic: str | None = None
     group_id: str = "mca-postgres-sink"
     dlq_topic: str = DLQ.name
     batch_size: int = 500
     batch_max_seconds: float = 1.0
     poll_seconds: float = 0.5
     session_timeout_seconds: float = 10.0
+
+    @property
+    def topics(self) -> list[str]:
+        """Every topic the sink subscribes to."""
+        return [self.topic] + ([self.event_topic] if self.event_topic else [])
 
 
 def consumer_settings(base: dict[str, Any], config: SinkConfig) -> dict[str, Any]:
@@ -111,7 +122,7 @@ class PostgresSink:
         self._consumer = Consumer({**consumer_settings(self._kafka, self._config),
                                    "logger": logging.getLogger("librdkafka")})
         self._consumer.subscribe(
-            [self._config.topic], on_assign=self._on_assign, on_revoke=self._on_revoke, on_lost=self._on_lost
+            self._config.topics, on_assign=self._on_assign, on_revoke=self._on_revoke, on_lost=self._on_lost
         )
 
     def run(self, stop: threading.Event) -> None:
@@ -170,8 +181,9 @@ class PostgresSink:
             result = self._write(entries)
         except SQLAlchemyError as exc:
             raise TransientError(f"database unavailable: {database_reason(exc)}") from None
-        logger.info("wrote batch: %d messages, %d versions applied, %d stale, %d removed, %d dead-lettered",
-                    len(batch), result.applied, result.stale, result.removed, len(dead))
+        logger.info("wrote batch: %d messages, %d versions applied, %d stale, %d removed, %d events, "
+                    "%d dead-lettered", len(batch), result.applied, result.stale, result.removed,
+                    result.events, len(dead))
         if self._consumer is not None:
             done = next_offsets(source for source, _ in entries)
             positions = [TopicPartition(topic, partition, offset)
@@ -182,6 +194,10 @@ class PostgresSink:
         return result
 
     def _operation(self, source: SourceMessage) -> Operation:
+        if source.topic == self._config.event_topic:
+            if source.value is None:
+                raise SerializationError("an application event without a value")
+            return project_event(self._serde.decode(APPLICATION_EVENT.name, source.value))
         if source.value is None:
             if not source.key:
                 raise SerializationError("tombstone without a key")
@@ -205,7 +221,7 @@ class PostgresSink:
 
     def _write_each(self, entries: Sequence[Entry]) -> WriteResult:
         """Write message by message; one the database still refuses while it answers is dead-lettered."""
-        applied = stale = removed = 0
+        applied = stale = removed = events = 0
         for source, operation in entries:
             offsets = next_offsets([source])
             try:
@@ -216,12 +232,14 @@ class PostgresSink:
                 self._retrying(self._dead_letters.publish, [(source, refused)])
                 result = self._retrying(self._writer.write, [], offsets)
             applied, stale, removed = applied + result.applied, stale + result.stale, removed + result.removed
-        return WriteResult(applied, stale, removed)
+            events += result.events
+        return WriteResult(applied, stale, removed, events)
 
     def _on_assign(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
-        stored = self._retrying(self._writer.stored_offsets, self._config.topic)
+        stored = {topic: self._retrying(self._writer.stored_offsets, topic)
+                  for topic in sorted({partition.topic for partition in partitions})}
         for partition in partitions:
-            partition.offset = stored.get(partition.partition, OFFSET_BEGINNING)
+            partition.offset = stored[partition.topic].get(partition.partition, OFFSET_BEGINNING)
         logger.info("assigned %s", ", ".join(f"{p.topic}[{p.partition}]@{_offset_name(p.offset)}"
                                              for p in partitions))
         consumer.assign(partitions)

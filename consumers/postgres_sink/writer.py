@@ -8,7 +8,8 @@ row only changes when the incoming version is newer, and only then are its child
 (deleted and upserted again, so rows the new version no longer has disappear). On PostgreSQL
 the upsert locks the application's row until commit, so two sink instances overlapping during
 a rebalance take turns. A batch costs a fixed number of statements whatever its size
-(executemany), which is what lets a replay of the whole topic go fast.
+(executemany), which is what lets a replay of the whole topic go fast. Application events (the
+processing history) are upserted by event id in the same transaction; they never touch the states.
 """
 
 from __future__ import annotations
@@ -23,10 +24,11 @@ from sqlalchemy import Connection, Engine, Executable, Table, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.elements import ColumnElement
 
+from consumers.postgres_sink.events import ProjectedEvent
 from consumers.postgres_sink.mapping import ProjectedApplication
 from infra.errors import ConfigurationError
 from schemas.db import metadata
-from schemas.db.projection import APPLICATION_TABLES, SinkOffset
+from schemas.db.projection import APPLICATION_TABLES, ApplicationEvent, SinkOffset
 
 logger = logging.getLogger(__name__)
 
@@ -41,23 +43,26 @@ class Removal:
     application_id: str
 
 
-Operation = ProjectedApplication | Removal
+ApplicationOperation = ProjectedApplication | Removal
+Operation = ApplicationOperation | ProjectedEvent
 
 
 @dataclass(frozen=True)
 class WriteResult:
-    """What one transaction did: versions written, versions skipped as not newer, applications removed."""
+    """What one transaction did: versions written, versions skipped as not newer, applications removed,
+    events recorded."""
 
     applied: int = 0
     stale: int = 0
     removed: int = 0
+    events: int = 0
 
 
-def coalesce(operations: Iterable[Operation]) -> list[Operation]:
+def coalesce(operations: Iterable[ApplicationOperation]) -> list[ApplicationOperation]:
     """The one operation per application that leaves the same end state as all of them in order
     (pure): the newest version wins, a tombstone wins over what came before it, and any version
     after a tombstone starts afresh. Order of first appearance is kept."""
-    effective: dict[str, Operation] = {}
+    effective: dict[str, ApplicationOperation] = {}
     for operation in operations:
         current = effective.get(operation.application_id)
         if (
@@ -84,6 +89,7 @@ class ProjectionWriter:
         self._group_id = group_id
         self._tables = [metadata.tables[name] for name in APPLICATION_TABLES]
         self._offsets = metadata.tables[SinkOffset.__tablename__]
+        self._events = metadata.tables[ApplicationEvent.__tablename__]
 
     def ping(self) -> None:
         """Raise the database's error when it does not answer a trivial query."""
@@ -100,10 +106,14 @@ class ProjectionWriter:
             return {int(partition): int(offset) for partition, offset in connection.execute(query)}
 
     def write(self, operations: Sequence[Operation], offsets: Mapping[TopicPartitionKey, int]) -> WriteResult:
-        """Apply `operations` (coalesced per application) and store `offsets` ((topic, partition) ->
-        next offset) in one transaction; nothing is kept if anything fails (the error propagates)."""
+        """Apply `operations` (states coalesced per application, events upserted by id) and store
+        `offsets` ((topic, partition) -> next offset) in one transaction; nothing is kept if anything
+        fails (the error propagates)."""
+        states = [op for op in operations if not isinstance(op, ProjectedEvent)]
+        # One row per event id: a statement must not upsert the same key twice.
+        events = {op.event_id: op.row for op in operations if isinstance(op, ProjectedEvent)}
         # Sorted, so overlapping writers lock application rows in one order (no deadlock between them).
-        effective = sorted(coalesce(operations), key=lambda operation: operation.application_id)
+        effective = sorted(coalesce(states), key=lambda operation: operation.application_id)
         upserts = [op for op in effective if isinstance(op, ProjectedApplication)]
         removals = [op.application_id for op in effective if isinstance(op, Removal)]
         with self._engine.begin() as connection:
@@ -114,8 +124,11 @@ class ProjectionWriter:
                 rows = [row for op in upserts if op.application_id in winners for row in op.rows[table.name]]
                 if rows:
                     connection.execute(self._upsert(table), rows)
+            if events:
+                connection.execute(self._upsert(self._events), [events[key] for key in sorted(events)])
             self._store_offsets(connection, offsets)
-        return WriteResult(applied=len(winners), stale=len(upserts) - len(winners), removed=len(removals))
+        return WriteResult(applied=len(winners), stale=len(upserts) - len(winners), removed=len(removals),
+                           events=len(events))
 
     def _upsert_newer(self, connection: Connection, upserts: Sequence[ProjectedApplication]) -> set[str]:
         """Upsert the `applications` rows whose version is newer than the stored one (or new);

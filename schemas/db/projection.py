@@ -1,8 +1,9 @@
 """Projection tables: the application read model, written only by the postgres-sink.
 
 Every row derives from the `mca.application` topic, so the tables can be dropped and rebuilt by
-replaying it. Keys are the content-derived ids of the events (application, submission and
-document ids) or positions within one application, so a replay writes the same keys again.
+replaying it (`application_events`, the processing history, from `mca.application.event`).
+Keys are the content-derived ids of the events (application, submission, document and event
+ids) or positions within one application, so a replay writes the same keys again.
 Field names follow the read model of samples/README.md; nested records are flattened with their
 path as prefix (`address_city`, `voided_check_bank_name`, `bank_total_deposits` for the bank
 summary). PII (SSN, date of birth, routing and account numbers) is kept as the event carried it:
@@ -261,6 +262,38 @@ class FieldProvenance(Base):
     confidence: Mapped[float | None] = mapped_column(Float)
     source: Mapped[str] = mapped_column(String(16))
     errors: Mapped[list[str]] = mapped_column(Json)
+
+
+class ApplicationEvent(Base):
+    """One event of `mca.application.event`: an application's processing history (no PII).
+
+    Keyed by the event's deterministic id, so a redelivered event is the same row. No foreign key
+    to `applications`: events and states travel on different topics and may arrive in either order.
+    """
+
+    __tablename__ = "application_events"
+    __table_args__ = (
+        Index("ix_application_events_application_id_version", "application_id", "version"),
+    )
+
+    event_id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
+    application_id: Mapped[str] = mapped_column(String(ID_LENGTH))
+    type: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer)
+    occurred_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    status: Mapped[str | None] = mapped_column(String(32))
+    previous_status: Mapped[str | None] = mapped_column(String(32))
+    reasons: Mapped[list[str]] = mapped_column(Json)
+    warnings: Mapped[list[str]] = mapped_column(Json)
+    submission_id: Mapped[str] = mapped_column(String(ID_LENGTH))
+    iso_broker: Mapped[str] = mapped_column(Text)
+    duplicate_of: Mapped[str | None] = mapped_column(String(ID_LENGTH))
+    merchant_name: Mapped[str | None] = mapped_column(Text)
+    amount_requested: Mapped[Decimal | None] = mapped_column(Money)
+    extractor_version: Mapped[str | None] = mapped_column(String(64))
+    actor: Mapped[str | None] = mapped_column(Text)
+    command_id: Mapped[str | None] = mapped_column(String(64))
+    corrected_fields: Mapped[list[str]] = mapped_column(Json)
 
 
 class SinkOffset(Base):

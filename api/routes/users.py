@@ -1,0 +1,217 @@
+"""Sign-in (OAuth2 password flow), the caller's identity, and users and API keys (admin only).
+
+Every change is audited in the same transaction; passwords and keys are shown once and never
+stored in clear.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, status
+from fastapi.security import OAuth2PasswordRequestForm
+from sqlalchemy import select
+
+from api.audit import audit
+from api.deps import PrincipalDep, RecordId, RequestInfoDep, ResourcesDep, SessionDep, require
+from api.models import users as models
+from api.permissions import USERS_MANAGE
+from api.security import Principal, issue_token
+from api.services import users as service
+from schemas.db import records
+
+logger = logging.getLogger(__name__)
+
+auth_router = APIRouter(prefix="/auth", tags=["auth"])
+router = APIRouter(tags=["users"])
+Admin = Annotated[Principal, Depends(require(USERS_MANAGE))]
+
+
+@auth_router.post(
+    "/token",
+    response_model=models.Token,
+    responses={401: {"description": "Wrong credentials"}},
+    summary="Sign in (OAuth2 password flow): username is the email",
+)
+def sign_in(
+    form: Annotated[OAuth2PasswordRequestForm, Depends()], session: SessionDep, resources: ResourcesDep
+) -> models.Token:
+    """A session token for an active user's email and password."""
+    user = service.authenticate(session, email=form.username, password=form.password)
+    if user is None:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            detail="Incorrect email or password",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    session.commit()
+    config = resources.config
+    token = issue_token(
+        user_id=user.id, role=user.role, secret=config.jwt_secret, lifetime=config.token_lifetime
+    )
+    return models.Token(access_token=token, expires_in=int(config.token_lifetime.total_seconds()))
+
+
+@auth_router.get("/me", response_model=models.Me, summary="Who am I")
+def whoami(principal: PrincipalDep) -> models.Me:
+    """The caller's identity, role and permissions."""
+    return models.Me(
+        actor=principal.actor,
+        role=principal.role,
+        permissions=sorted(principal.permissions),
+        user_id=principal.user_id,
+        api_key_id=principal.api_key_id,
+        name=principal.display_name,
+    )
+
+
+@router.get("/users", response_model=list[models.User], summary="Every user")
+def list_users(session: SessionDep, principal: Admin) -> list[models.User]:
+    """Users ordered by email."""
+    users = session.scalars(select(records.User).order_by(records.User.email))
+    return [models.User.model_validate(user, from_attributes=True) for user in users]
+
+
+@router.post(
+    "/users",
+    response_model=models.UserCreated,
+    status_code=201,
+    responses={409: {"description": "The email is taken"}},
+    summary="Create a user",
+)
+def create_user(
+    body: models.UserCreate, session: SessionDep, info: RequestInfoDep, principal: Admin
+) -> models.UserCreated:
+    """A new user; without a password the answer carries a one-time password (shown once)."""
+    try:
+        created = service.create_user(
+            session, email=body.email, role=body.role, full_name=body.full_name, password=body.password
+        )
+    except service.DuplicateError as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from exc
+    audit(
+        session,
+        principal=principal,
+        action="user.create",
+        target_type="user",
+        target_id=created.user.id,
+        request=info,
+        detail={"role": body.role},
+    )
+    session.commit()
+    user = models.User.model_validate(created.user, from_attributes=True)
+    return models.UserCreated(**user.model_dump(), one_time_password=created.one_time_password)
+
+
+@router.get(
+    "/users/{user_id}",
+    response_model=models.User,
+    responses={404: {"description": "No such user"}},
+    summary="One user",
+)
+def get_user(user_id: RecordId, session: SessionDep, principal: Admin) -> models.User:
+    """The user with this id."""
+    user = session.get(records.User, user_id)
+    if user is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="No such user")
+    return models.User.model_validate(user, from_attributes=True)
+
+
+@router.patch(
+    "/users/{user_id}",
+    response_model=models.User,
+    responses={404: {"description": "No such user"}},
+    summary="Change a user's name, role, password or activity",
+)
+def update_user(
+    user_id: RecordId, body: models.UserUpdate, session: SessionDep, info: RequestInfoDep, principal: Admin
+) -> models.User:
+    """Apply the given changes (audited with the names of the fields changed, never their values)."""
+    try:
+        user, changed = service.update_user(
+            session,
+            user_id=user_id,
+            full_name=body.full_name,
+            role=body.role,
+            is_active=body.is_active,
+            password=body.password,
+        )
+    except service.UnknownRecordError as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="No such user") from exc
+    if changed:
+        audit(
+            session,
+            principal=principal,
+            action="user.update",
+            target_type="user",
+            target_id=user_id,
+            request=info,
+            detail={"fields": changed, "role": user.role},
+        )
+    session.commit()
+    return models.User.model_validate(user, from_attributes=True)
+
+
+@router.get("/api-keys", response_model=list[models.ApiKey], summary="Every API key")
+def list_api_keys(session: SessionDep, principal: Admin) -> list[models.ApiKey]:
+    """API keys, newest first (never the keys themselves)."""
+    keys = session.scalars(select(records.ApiKey).order_by(records.ApiKey.created_at.desc()))
+    return [models.ApiKey.model_validate(key, from_attributes=True) for key in keys]
+
+
+@router.post(
+    "/api-keys",
+    response_model=models.ApiKeyCreated,
+    status_code=201,
+    responses={404: {"description": "No such user"}},
+    summary="Create an API key (shown once)",
+)
+def create_api_key(
+    body: models.ApiKeyCreate, session: SessionDep, info: RequestInfoDep, principal: Admin
+) -> models.ApiKeyCreated:
+    """A new key; the answer is the only place the key ever appears."""
+    try:
+        created = service.create_api_key(
+            session, name=body.name, role=body.role, user_id=body.user_id, expires_at=body.expires_at
+        )
+    except service.UnknownRecordError as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="No such user") from exc
+    audit(
+        session,
+        principal=principal,
+        action="api_key.create",
+        target_type="api_key",
+        target_id=created.row.id,
+        request=info,
+        detail={"role": created.row.role, "user_id": body.user_id, "prefix": created.row.prefix},
+    )
+    session.commit()
+    key = models.ApiKey.model_validate(created.row, from_attributes=True)
+    return models.ApiKeyCreated(**key.model_dump(), key=created.key)
+
+
+@router.delete(
+    "/api-keys/{key_id}",
+    response_model=models.ApiKey,
+    responses={404: {"description": "No such key"}},
+    summary="Revoke an API key",
+)
+def revoke_api_key(
+    key_id: RecordId, session: SessionDep, info: RequestInfoDep, principal: Admin
+) -> models.ApiKey:
+    """Revoke the key at once (idempotent)."""
+    try:
+        row = service.revoke_api_key(session, key_id=key_id)
+    except service.UnknownRecordError as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="No such API key") from exc
+    audit(
+        session,
+        principal=principal,
+        action="api_key.revoke",
+        target_type="api_key",
+        target_id=key_id,
+        request=info,
+    )
+    session.commit()
+    return models.ApiKey.model_validate(row, from_attributes=True)

@@ -1,0 +1,1 @@
+"""What the routes call: small functions with keyword-only arguments over sessions and clients."""
