@@ -1,9 +1,13 @@
-"""ocr: Tesseract through pytesseract, word level, boxes as page fractions, confidences 0..1.
+"""ocr: Tesseract, word level, boxes as page fractions, confidences 0..1.
 
-Tesseract's OpenMP build is 6-7 times slower when several run at once, so every call runs with
-OMP_THREAD_LIMIT=1 (one process per core is the parallelism). Images go to Tesseract as a file
-written here: a cleaned page as a 1-bit PBM (Tesseract reads it ~20% faster than PNG), a gray one
-as a fast-compressed PNG (pytesseract's own temporary PNG costs ~0.4 s at 300 DPI).
+Pages are read by an engine kept loaded in the process (tesserocr, see tesseract_api.py): the
+CLI would load its model again for every page, ~0.1 CPU-s, and needs the page as a file. The CLI
+through pytesseract remains for orientation (OSD, rare), for calls with extra Tesseract variables,
+and wherever tesserocr is missing. Tesseract's OpenMP build is 6-7 times slower when several run
+at once, so every CLI call runs with OMP_THREAD_LIMIT=1 (one process per core is the
+parallelism). Images go to the CLI as a file written here: a cleaned page as a 1-bit PBM
+(Tesseract reads it ~20% faster than PNG), a gray one as a fast-compressed PNG (pytesseract's own
+temporary PNG costs ~0.4 s at 300 DPI).
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import numpy as np
 import pytesseract
 
 from infra.errors import MCAError
+from streams.stages import tesseract_api
 from streams.stages.text import Box, PageText, Word
 
 OSD_MIN_CHARACTERS = 30  # fewer than Tesseract's default 50 halves OSD time; 20 misread sideways pages
@@ -75,9 +80,19 @@ def ocr_page(
     Boxes are fractions of the image; line numbers are unique on the page, blocks are Tesseract's.
     Raises OcrError when Tesseract fails or runs longer than `timeout` seconds.
     """
+    os.environ["OMP_THREAD_LIMIT"] = "1"  # for any Tesseract this process starts (the CLI path, OSD)
     chosen = params or OcrParams()
-    config = tesseract_config(replace(chosen, dpi=chosen.dpi or (round(dpi) if dpi else None)))
-    data = _run(pytesseract.image_to_data, image, chosen.lang, config, timeout)
+    chosen = replace(chosen, dpi=chosen.dpi or (round(dpi) if dpi else None))
+    api = None
+    if chosen.whitelist is None and not chosen.variables:
+        api = tesseract_api.engine(chosen.lang, chosen.oem)
+    if api is not None:
+        try:
+            data = tesseract_api.recognize(api, image, psm=chosen.psm, dpi=chosen.dpi, timeout=timeout)
+        except tesseract_api.EngineError as exc:
+            raise OcrError(str(exc)) from exc
+    else:
+        data = _run(pytesseract.image_to_data, image, chosen.lang, tesseract_config(chosen), timeout)
     height, width = image.shape[:2]
     words: list[Word] = []
     lines: dict[tuple[int, int, int], int] = {}

@@ -30,7 +30,6 @@ from streams.stages.limits import Limits
 from streams.stages.ocr import OSD_MIN_CONFIDENCE, OcrError, detect_orientation, legibility, ocr_page
 from streams.stages.preprocess import (
     MIN_SKEW_TO_ROTATE,
-    binarize,
     clean_page,
     estimate_skew,
     rotate,
@@ -196,7 +195,7 @@ def prepare_page(
 
 
 def clean_rendered(rendered: RenderedPage) -> PreparedPage:
-    """A rendered page made ready for OCR: deskewed, cleaned and binarised (text pages pass)."""
+    """A rendered page made ready for OCR: deskewed and cleaned, in gray (text pages pass)."""
     timings = {"render": rendered.seconds}
     size = (rendered.width_pt, rendered.height_pt)
     if rendered.text is not None or rendered.image is None:
@@ -252,7 +251,7 @@ def _turn(image: np.ndarray, turn: int, timings: dict[str, float]) -> tuple[np.n
     if turn in (90, 270):
         skew = estimate_skew(turned)
         if abs(skew) >= MIN_SKEW_TO_ROTATE:
-            turned = binarize(rotate(turned, skew))
+            turned = rotate(turned, skew)
     timings["deskew"] = timings.get("deskew", 0.0) + time.perf_counter() - started
     return turned, skew
 

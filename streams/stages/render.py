@@ -3,7 +3,8 @@
 PDFs open with pypdfium2 (the empty password is tried; otherwise `encrypted`). A page whose text
 layer is real text is read from it (plus AcroForm values laid out where their widgets are); any
 other page is rendered in grayscale at the native resolution of the scan inside it (most scans
-are 150-300 ppi; upscaling them lost whole rows of values), capped by the pixel limit. Images
+are 150-300 ppi; upscaling them lost whole rows of values), capped by the pixel limit; a page that
+is nothing but one JPEG is decoded directly (scan_image.py), ten times faster than rendering. Images
 are one-page documents whose declared size is checked before decoding (decompression bombs).
 Unreadable input raises `UnreadableDocument` with a reason from the shared vocabulary.
 """
@@ -23,6 +24,7 @@ import pypdfium2.raw as pdfium_c
 from infra.errors import MCAError
 from streams.stages.forms import FieldWidget, FormContent, read_form
 from streams.stages.limits import Limits
+from streams.stages.scan_image import direct_scan
 from streams.stages.sniff import describe_bytes, kind_from_bytes
 from streams.stages.text import Box, PageText, Word
 from streams.stages.textlayer import Rect, layer_words, page_text, text_stats, to_fraction
@@ -178,8 +180,11 @@ class PdfSource:
             layer = PageText(index + 1, width, height, words, "text_layer")
             return RenderedPage(index + 1, width, height, False, layer, seconds=time.perf_counter() - started)
         dpi = _render_dpi(page, width, height, kind, limits)
-        bitmap = page.render(scale=dpi / 72.0, grayscale=True, may_draw_forms=False)
-        image = np.array(bitmap.to_numpy(), dtype=np.uint8, copy=True).reshape(bitmap.height, bitmap.width)
+        image = direct_scan(page, crop, dpi, limits.max_page_pixels) if kind == "raster" else None
+        if image is None:
+            bitmap = page.render(scale=dpi / 72.0, grayscale=True, may_draw_forms=False)
+            pixels = np.array(bitmap.to_numpy(), dtype=np.uint8, copy=True)
+            image = pixels.reshape(bitmap.height, bitmap.width)
         seconds = time.perf_counter() - started
         return RenderedPage(index + 1, width, height, kind == "raster", None, image, dpi, seconds)
 
