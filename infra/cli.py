@@ -43,12 +43,7 @@ PASS_THROUGH = {"allow_extra_args": True, "ignore_unknown_options": True, "help_
 
 def _register(root: typer.Typer) -> None:
     for module_name, attribute, name, is_group in COMMANDS:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:  # while the tree is being built; removed once complete
-            if exc.name is None or not module_name.startswith(exc.name):
-                raise
-            continue
+        module = importlib.import_module(module_name)
         target = getattr(module, attribute)
         if is_group:
             root.add_typer(target, name=name)
