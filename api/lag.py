@@ -9,8 +9,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
-from confluent_kafka import ConsumerGroupTopicPartitions, KafkaException, TopicPartition
+from confluent_kafka import Consumer, KafkaException, TopicPartition
 from confluent_kafka.admin import AdminClient, OffsetSpec
 
 logger = logging.getLogger(__name__)
@@ -73,10 +74,19 @@ def summarise(
 
 
 def read_progress(
-    admin: AdminClient, groups: Mapping[str, str], *, timeout: float = 5.0, topic_prefix: str = "mca."
+    admin: AdminClient,
+    groups: Mapping[str, str],
+    *,
+    kafka_config: Mapping[str, Any],
+    timeout: float = 5.0,
+    topic_prefix: str = "mca.",
 ) -> KafkaProgress:
     """Committed offsets of `groups` (group id -> stage) and end offsets of the `topic_prefix`
-    topics; raises KafkaException when the cluster does not answer within `timeout`."""
+    topics; raises KafkaException when the cluster does not answer within `timeout`.
+
+    Committed offsets are read through a consumer of each group (OffsetFetch via its group
+    coordinator, without joining the group): librdkafka 2.x's admin ListConsumerGroupOffsets
+    crashed the process on groups that do not exist yet."""
     metadata = admin.list_topics(timeout=timeout)
     partitions = [
         TopicPartition(name, p)
@@ -87,7 +97,7 @@ def read_progress(
     ends = _end_offsets(admin, partitions, timeout)
     progress: list[GroupTopicProgress] = []
     for group, stage in groups.items():
-        committed = _committed(admin, group, timeout)
+        committed = _committed(kafka_config, group, partitions, timeout)
         progress.extend(summarise(group, stage, committed, ends))
     topic_ends: dict[str, int] = {}
     for (topic, _), end in ends.items():
@@ -105,15 +115,17 @@ def _end_offsets(
     return {(tp.topic, tp.partition): int(future.result(timeout).offset) for tp, future in futures.items()}
 
 
-def _committed(admin: AdminClient, group: str, timeout: float) -> dict[tuple[str, int], int]:
-    futures = admin.list_consumer_group_offsets(
-        [ConsumerGroupTopicPartitions(group)], request_timeout=timeout
-    )
+def _committed(
+    kafka_config: Mapping[str, Any], group: str, partitions: list[TopicPartition], timeout: float
+) -> dict[tuple[str, int], int]:
+    if not partitions:
+        return {}
+    consumer = Consumer({**kafka_config, "group.id": group, "enable.auto.commit": False})
     try:
-        result = futures[group].result(timeout)
+        found = consumer.committed(partitions, timeout=timeout)
     except KafkaException as exc:
         logger.debug("no offsets for group %s: %s", group, exc)
         return {}
-    return {
-        (tp.topic, tp.partition): int(tp.offset) for tp in result.topic_partitions or () if tp.offset >= 0
-    }
+    finally:
+        consumer.close()
+    return {(tp.topic, tp.partition): int(tp.offset) for tp in found if tp.error is None and tp.offset >= 0}

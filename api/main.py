@@ -102,7 +102,9 @@ def create_app(settings: Settings, *, topics: ApiTopics | None = None) -> FastAP
         refresher = asyncio.create_task(
             refresh_forever(
                 metrics,
-                read_kafka=lambda: read_progress(resources.kafka_admin, config.consumer_groups),
+                read_kafka=lambda: read_progress(
+                    resources.kafka_admin, config.consumer_groups, kafka_config=config.kafka_admin
+                ),
                 read_outcomes=lambda: webhook_outcomes(resources),
                 every_seconds=config.metrics_refresh_seconds,
             )
