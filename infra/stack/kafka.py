@@ -88,7 +88,8 @@ def broker_properties(node_id: int, *, nodes: int, host: str, broker_port: int, 
 
 def new_cluster_id() -> str:
     """A KRaft cluster id: a random UUID in unpadded URL-safe base64, as kafka-storage makes."""
-    return base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
+    cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
+    return "A" + cluster_id[1:] if cluster_id.startswith("-") else cluster_id  # "-x" reads as a flag
 
 
 def recorded_nodes(home: Path) -> int | None:
