@@ -39,6 +39,7 @@ class ApiConfig:
     read_your_writes_seconds: float
     presign_seconds: int
     metrics_refresh_seconds: float
+    auth_cache_seconds: float
     allow_private_webhooks: bool
     links_base_url: str
     topics: ApiTopics = field(default_factory=ApiTopics)
@@ -55,6 +56,7 @@ def api_config(settings: Settings, topics: ApiTopics | None = None) -> ApiConfig
         read_your_writes_seconds=settings.api_read_your_writes_seconds,
         presign_seconds=settings.api_presign_seconds,
         metrics_refresh_seconds=settings.api_metrics_refresh_seconds,
+        auth_cache_seconds=settings.api_auth_cache_seconds,
         allow_private_webhooks=settings.webhook_allow_private_urls,
         # As the webhook workers build their payload links (consumers.webhooks.commands.links_base_url).
         links_base_url=settings.webhook_links_base_url or f"http://{settings.api_host}:{settings.api_port}",

@@ -93,15 +93,24 @@ def current_principal(
     api_key: Annotated[str | None, Depends(api_key_scheme)],
 ) -> Principal:
     """The caller, from an API key or a session token; 401 when there is none or it is not valid."""
-    if not api_key and not token:
+    credential = api_key or token
+    if not credential:
         raise _unauthenticated()
+    cached = resources.principals.get(credential)
+    if cached is not None:
+        return cached
     try:
         with resources.database.engine.connect() as connection:
-            if api_key or (token and looks_like_api_key(token)):
-                return principal_of_api_key(connection, key=api_key or token or "")
-            return principal_of_token(connection, token=token or "", secret=resources.config.jwt_secret)
+            if looks_like_api_key(credential):
+                principal = principal_of_api_key(connection, key=credential)
+            else:
+                principal = principal_of_token(
+                    connection, token=credential, secret=resources.config.jwt_secret
+                )
     except InvalidCredentialsError as exc:
         raise _unauthenticated("Invalid credentials") from exc
+    resources.principals.put(credential, principal)
+    return principal
 
 
 PrincipalDep = Annotated[Principal, Depends(current_principal)]

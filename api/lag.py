@@ -120,7 +120,14 @@ def _committed(
 ) -> dict[tuple[str, int], int]:
     if not partitions:
         return {}
-    consumer = Consumer({**kafka_config, "group.id": group, "enable.auto.commit": False})
+    consumer = Consumer(
+        {
+            **kafka_config,
+            "group.id": group,
+            "enable.auto.commit": False,
+            "logger": logging.getLogger("librdkafka"),
+        }
+    )
     try:
         found = consumer.committed(partitions, timeout=timeout)
     except KafkaException as exc:

@@ -28,6 +28,7 @@ from api.metrics import ApiMetrics, refresh_forever
 from api.middleware import RequestMiddleware
 from api.resources import DATABASE_CONNECTIONS, DATABASE_POOL_SIZE, ApiResources, Database, Publisher
 from api.routes import applications, corrections, documents, health, reprocess, users, webhooks
+from api.services.principals import PrincipalCache
 from infra.database import make_engine
 from infra.object_store import object_store_from_settings
 from infra.settings import Settings, key_ring
@@ -63,6 +64,7 @@ def open_resources(settings: Settings, config: ApiConfig, metrics: ApiMetrics) -
         store=object_store_from_settings(settings),
         kafka_admin=AdminClient(admin_config),
         metrics=metrics,
+        principals=PrincipalCache(config.auth_cache_seconds),
     )
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from api.config import ApiConfig
 from api.metrics import ApiMetrics
+from api.services.principals import PrincipalCache
 from infra.crypto import KeyRing
 from infra.object_store import ObjectStore
 from ingest.producer import EventProducer
@@ -83,3 +84,4 @@ class ApiResources:
     store: ObjectStore
     kafka_admin: AdminClient
     metrics: ApiMetrics
+    principals: PrincipalCache

@@ -290,6 +290,11 @@ class Settings(BaseSettings):
     api_metrics_refresh_seconds: float = Field(
         default=15.0, description="How often /metrics re-reads consumer lag and webhook outcomes (cached)."
     )
+    api_auth_cache_seconds: float = Field(
+        default=5.0,
+        description="How long the API reuses a checked token or API key; changes made outside the API "
+        "(CLI, another API process) apply within this time (0: check every request).",
+    )
 
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Settings:

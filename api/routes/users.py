@@ -125,7 +125,12 @@ def get_user(user_id: RecordId, session: SessionDep, principal: Admin) -> models
     summary="Change a user's name, role, password or activity",
 )
 def update_user(
-    user_id: RecordId, body: models.UserUpdate, session: SessionDep, info: RequestInfoDep, principal: Admin
+    user_id: RecordId,
+    body: models.UserUpdate,
+    session: SessionDep,
+    resources: ResourcesDep,
+    info: RequestInfoDep,
+    principal: Admin,
 ) -> models.User:
     """Apply the given changes (audited with the names of the fields changed, never their values)."""
     try:
@@ -150,6 +155,7 @@ def update_user(
             detail={"fields": changed, "role": user.role},
         )
     session.commit()
+    resources.principals.clear()  # a demotion or deactivation applies to the next request
     return models.User.model_validate(user, from_attributes=True)
 
 
@@ -198,7 +204,7 @@ def create_api_key(
     summary="Revoke an API key",
 )
 def revoke_api_key(
-    key_id: RecordId, session: SessionDep, info: RequestInfoDep, principal: Admin
+    key_id: RecordId, session: SessionDep, resources: ResourcesDep, info: RequestInfoDep, principal: Admin
 ) -> models.ApiKey:
     """Revoke the key at once (idempotent)."""
     try:
@@ -214,4 +220,5 @@ def revoke_api_key(
         request=info,
     )
     session.commit()
+    resources.principals.clear()  # the key stops working at the next request
     return models.ApiKey.model_validate(row, from_attributes=True)

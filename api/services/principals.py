@@ -6,6 +6,9 @@ key, an update of `last_used_at` rather than a write per request).
 
 from __future__ import annotations
 
+import hashlib
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Connection, select, update
@@ -59,3 +62,48 @@ def principal_of_api_key(connection: Connection, *, key: str, now: datetime | No
         api_key_id=row["id"],
         display_name=row["name"],
     )
+
+
+class PrincipalCache:
+    """Principals of recently seen credentials for `seconds` (0 turns it off), so a busy client does
+    not cost a database round trip per request. Thread-safe.
+
+    The API owns users and keys, so it clears the cache itself whenever one changes through it: a
+    revocation, deactivation or demotion made through the API applies at once; one made in the
+    database by other means (the CLI, another API process) applies within `seconds`.
+    """
+
+    def __init__(self, seconds: float, max_entries: int = 10_000) -> None:
+        self._seconds = seconds
+        self._max_entries = max_entries
+        self._entries: dict[str, tuple[Principal, float]] = {}
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def _key(credential: str) -> str:
+        return hashlib.sha256(credential.encode("utf-8")).hexdigest()
+
+    def get(self, credential: str) -> Principal | None:
+        """The cached principal of `credential`, or None (absent or expired)."""
+        if self._seconds <= 0:
+            return None
+        with self._lock:
+            entry = self._entries.get(self._key(credential))
+        if entry is None or entry[1] <= time.monotonic():
+            return None
+        return entry[0]
+
+    def put(self, credential: str, principal: Principal) -> None:
+        """Remember `principal` for `credential` (the oldest half is dropped when full)."""
+        if self._seconds <= 0:
+            return
+        with self._lock:
+            if len(self._entries) >= self._max_entries:
+                for key in list(self._entries)[: self._max_entries // 2]:
+                    del self._entries[key]
+            self._entries[self._key(credential)] = (principal, time.monotonic() + self._seconds)
+
+    def clear(self) -> None:
+        """Forget every principal (after any change to users or keys)."""
+        with self._lock:
+            self._entries.clear()

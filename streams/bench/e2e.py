@@ -27,7 +27,8 @@ from email import message_from_bytes
 from email.utils import getaddresses
 from pathlib import Path
 
-from confluent_kafka import Consumer
+from confluent_kafka import Consumer, ConsumerGroupState, KafkaException
+from confluent_kafka.admin import AdminClient
 from rich.console import Console
 
 from infra.settings import Settings
@@ -45,8 +46,8 @@ logger = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parents[2]
 CLI = "import sys; from infra.cli import main; sys.argv[0] = 'mca'; main()"
-READY_TIMEOUT_S = 120.0
-WARM_UP_TIMEOUT_S = 600.0
+READY_TIMEOUT_S = 180.0
+WARM_UP_TIMEOUT_S = 300.0
 KAFKA_HEAP = "384m"
 
 
@@ -92,6 +93,22 @@ class _Applications:
     def stop(self) -> None:
         self._stop.set()
         self._thread.join(10)
+
+
+def _wait_for_group(bootstrap: str, group: str, members: int, timeout: float) -> bool:
+    """Whether the workers' consumer group became stable with `members` members within `timeout`:
+    a submission sent while the group still rebalances may wait for the rebalance to settle."""
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            found = admin.describe_consumer_groups([group], request_timeout=10)[group].result(15)
+            if found.state == ConsumerGroupState.STABLE and len(found.members) >= members:
+                return True
+        except KafkaException:
+            pass  # the group does not exist yet
+        time.sleep(1.0)
+    return False
 
 
 def _send(port: int, raw: bytes, recipient: str) -> float:
@@ -144,13 +161,14 @@ def measure_latency(
         bootstrap = f"127.0.0.1:{free_port_block(2)}"
         registry = f"http://127.0.0.1:{free_port()}"
         smtp_port = free_port()
+        app_id = f"mca-bench-{uuid.uuid4().hex[:8]}"
         settings = Settings(
             home=home, kafka_bootstrap=bootstrap, registry_url=registry, kafka_heap=KAFKA_HEAP
         )
         env = {
             **os.environ, "PYTHONPATH": str(ROOT), "MCA_HOME": str(home), "MCA_KAFKA_BOOTSTRAP": bootstrap,
             "MCA_REGISTRY_URL": registry, "MCA_SMTP_PORT": str(smtp_port), "MCA_KAFKA_HEAP": KAFKA_HEAP,
-            "MCA_STREAMS_APP_ID": f"mca-bench-{uuid.uuid4().hex[:8]}", "MCA_CPU_POOL_WORKERS": "1",
+            "MCA_STREAMS_APP_ID": app_id, "MCA_CPU_POOL_WORKERS": "1",
             "MCA_LOG_LEVEL": "WARNING",
         }
         console.print(f"[dim]latency: starting Kafka and the registry under {home}...[/dim]")
@@ -164,6 +182,8 @@ def measure_latency(
             time.sleep(0.5)
         if not port_open("127.0.0.1", smtp_port):
             raise RuntimeError(f"the SMTP door did not open port {smtp_port}: see {home / 'smtp.log'}")
+        if not _wait_for_group(bootstrap, app_id, workers, READY_TIMEOUT_S):
+            raise RuntimeError(f"the workers' group never settled: see {home}/worker-*.log")
         applications = _Applications(bootstrap, APPLICATION.name)
         cleanup.callback(applications.stop)
         recipient = settings.smtp_recipients[0]

@@ -2,12 +2,12 @@
 
 Pages are read by an engine kept loaded in the process (tesserocr, see tesseract_api.py): the
 CLI would load its model again for every page, ~0.1 CPU-s, and needs the page as a file. The CLI
-through pytesseract remains for orientation (OSD, rare), for calls with extra Tesseract variables,
-and wherever tesserocr is missing. Tesseract's OpenMP build is 6-7 times slower when several run
-at once, so every CLI call runs with OMP_THREAD_LIMIT=1 (one process per core is the
-parallelism). Images go to the CLI as a file written here: a cleaned page as a 1-bit PBM
-(Tesseract reads it ~20% faster than PNG), a gray one as a fast-compressed PNG (pytesseract's own
-temporary PNG costs ~0.4 s at 300 DPI).
+through pytesseract remains for orientation (OSD, rare), for photos of unknown resolution (the
+CLI estimates it), for calls with extra Tesseract variables, and wherever tesserocr is missing.
+Tesseract's OpenMP build is 6-7 times slower when several run at once, so every CLI call runs
+with OMP_THREAD_LIMIT=1 (one process per core is the parallelism). Images go to the CLI as a file
+written here: a cleaned page as a 1-bit PBM (Tesseract reads it ~20% faster than PNG), a gray one
+as a fast-compressed PNG (pytesseract's own temporary PNG costs ~0.4 s at 300 DPI).
 """
 
 from __future__ import annotations
@@ -84,7 +84,10 @@ def ocr_page(
     chosen = params or OcrParams()
     chosen = replace(chosen, dpi=chosen.dpi or (round(dpi) if dpi else None))
     api = None
-    if chosen.whitelist is None and not chosen.variables:
+    # A page of unknown resolution (a photo) goes to the CLI, which estimates it from the text
+    # size; the resident engine did not (it lost a check photo's MICR line, or kept it, depending
+    # on the resolution guessed for it).
+    if chosen.dpi and chosen.whitelist is None and not chosen.variables:
         api = tesseract_api.engine(chosen.lang, chosen.oem)
     if api is not None:
         try:

@@ -12,7 +12,8 @@ denoising and our own Otsu binarisation cost word recall of the true field value
 0.967 without them; at 150-200 ppi a 3x3 median erases thin strokes), and at 150-200 ppi removing
 only the horizontal edges of value boxes left their left edges glued to the values (0.93 against
 0.97 without rule removal), while at 300 ppi rule removal still helps (0.979 against 0.961).
-`denoise` and `binarize` remain for skew estimation, blank detection and callers that want them.
+On check photos too the gray page read better (a real check's MICR line was lost when
+binarised). `denoise` and `binarize` remain for skew estimation and callers that want them.
 
 Angles: `skew_deg` is how far the page content is turned counter-clockwise as seen on screen
 (so -5 means turned 5 degrees clockwise); `rotation` is the clockwise quarter turn (0, 90, 180,

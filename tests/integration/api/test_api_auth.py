@@ -44,7 +44,9 @@ def api(tmp_path_factory, kafka_bootstrap, request):
     tmp = tmp_path_factory.mktemp("auth")
     with fresh_database("postgresql", lambda: request.getfixturevalue("postgres_url"), tmp) as url:
         with serving(
-            api_settings(url, tmp / "home", new_key_spec(), kafka_bootstrap=kafka_bootstrap)
+            api_settings(
+                url, tmp / "home", new_key_spec(), kafka_bootstrap=kafka_bootstrap, api_auth_cache_seconds=0
+            )
         ) as base:
             yield {"url": url, "base": base, "callers": make_callers(url, base)}
 

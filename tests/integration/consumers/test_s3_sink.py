@@ -139,7 +139,7 @@ def test_a_sink_killed_mid_stream_resumes_with_no_duplicate_and_no_gap(sinks, pr
 
 def test_partitions_move_between_sinks_of_one_group_without_loss_or_duplicate(sinks, producer, archive_topic):
     group = f"s3-sink-{uuid.uuid4().hex}"
-    settings = {"max_records": 5, "max_age_seconds": 30.0}  # batches move on rebalance, not on age
+    settings = {"max_records": 5, "max_age_seconds": 30.0}  # the first sink's batches move on rebalance only
     check = caught_up(sinks, archive_topic, producer)
 
     for partition in range(PARTITIONS):
@@ -148,7 +148,9 @@ def test_partitions_move_between_sinks_of_one_group_without_loss_or_duplicate(si
     wait_for(lambda: stored_next_offsets(sinks.store, archive_topic, PARTITIONS) == {0: 5, 1: 5},
              "the first full files", [first])
 
-    second = sinks(group, **settings)  # joining revokes the first sink's partitions: partial files stored
+    # Joining revokes the first sink's partitions: its partial files are stored. The second sink also
+    # flushes by age, so the test can wait for every record to be archived before stopping it.
+    second = sinks(group, max_records=5, max_age_seconds=2.0)
     wait_for(lambda: "assigned 1 partition(s)" in second.tail(), "the second sink's share", [first, second])
     for partition in range(PARTITIONS):
         producer.produce_run(partition, partition + 1, 6)
@@ -157,8 +159,8 @@ def test_partitions_move_between_sinks_of_one_group_without_loss_or_duplicate(si
     for partition in range(PARTITIONS):
         producer.produce_run(partition, partition + 2, 6)
     wait_for(lambda: "assigned 2 partition(s)" in second.tail(), "the hand-over", [second])
+    wait_for(check, "every record archived", [second])
     assert second.terminate() == 0, second.tail()
 
-    assert check()
     for partition in range(PARTITIONS):
         assert_exactly_once(read_archive(sinks.store, archive_topic, partition), producer.expected(partition))
