@@ -56,6 +56,21 @@ def audit(
     return record
 
 
+def commit_with_audit(
+    session: Session,
+    *,
+    principal: Principal,
+    request: RequestInfo,
+    action: str,
+    target: tuple[str, str | None],
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """Audit a change (target = (type, id)) and commit it together with the change itself."""
+    audit(session, principal=principal, action=action, target_type=target[0], target_id=target[1],
+          request=request, detail=detail)
+    session.commit()
+
+
 def access(
     session: Session,
     *,

@@ -29,6 +29,7 @@ from api.middleware import RequestMiddleware
 from api.resources import DATABASE_CONNECTIONS, DATABASE_POOL_SIZE, ApiResources, Database, Publisher
 from api.routes import applications, corrections, documents, health, reprocess, users, webhooks
 from api.services.principals import PrincipalCache
+from api.ui import mount_ui
 from infra.database import make_engine
 from infra.object_store import object_store_from_settings
 from infra.settings import Settings, key_ring
@@ -145,6 +146,7 @@ def create_app(settings: Settings, *, topics: ApiTopics | None = None) -> FastAP
         app.include_router(router, prefix=API_PREFIX)
 
     app.add_exception_handler(DataError, refuse_unstorable)
+    mount_ui(app, settings)  # the web UI under /ui (api/ui)
 
     @app.get("/metrics", include_in_schema=False)
     async def prometheus_metrics() -> Response:

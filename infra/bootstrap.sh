@@ -13,7 +13,8 @@
 
 MCA_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 MCA_VENV="${MCA_VENV:-$MCA_ROOT/.venv}"
-MCA_APT_PACKAGES=(openjdk-17-jre-headless maven tesseract-ocr tesseract-ocr-eng postgresql dovecot-imapd)
+MCA_APT_PACKAGES=(openjdk-17-jre-headless maven tesseract-ocr tesseract-ocr-eng postgresql dovecot-imapd
+    chromium chromium-driver)
 _MCA_APT_UPDATED=""
 _MCA_STARTED_POSTGRES=""
 

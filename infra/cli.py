@@ -18,6 +18,7 @@ app = typer.Typer(
 COMMANDS: list[tuple[str, str, str, bool]] = [
     ("infra.stack.commands", "stack_app", "stack", True),
     ("infra.stack.commands", "kafka_tool", "kafka", False),
+    ("infra.service_commands", "services_app", "services", True),
     ("infra.topic_admin", "topics_app", "topics", True),
     ("infra.registry.commands", "registry_app", "registry", True),
     ("schemas.commands", "schemas_app", "schemas", True),
@@ -62,3 +63,7 @@ def main() -> None:
     for chatty in ("httpx", "httpx2"):  # one line per registry request drowns the useful ones
         logging.getLogger(chatty).setLevel(logging.WARNING)
     app()
+
+
+if __name__ == "__main__":  # `python -m infra.cli`: how the detached services are started
+    main()

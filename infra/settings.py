@@ -296,6 +296,16 @@ class Settings(BaseSettings):
         "(CLI, another API process) apply within this time (0: check every request).",
     )
 
+    # Web UI (served by the API under /ui)
+    ui_idle_minutes: int = Field(
+        default=30, ge=1, le=24 * 60,
+        description="Web UI: minutes without activity after which the user must sign in again.",
+    )
+    ui_secure_cookies: bool | None = Field(
+        default=None,
+        description="Web UI: mark its cookies Secure (true/false); unset: when the request came over https.",
+    )
+
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Settings:
         if self.environment != "production":

@@ -222,6 +222,7 @@ class ApplicationSummary(BaseModel):
     application_id: str
     version: int
     status: ApplicationStatus
+    submission_id: str = Field(description="The email this application came from (sha256 of its bytes).")
     iso_broker: str
     merchant_name: str | None = None
     ein: str | None = None

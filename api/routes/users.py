@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, HTTPException, status
 from fastapi.security import OAuth2PasswordRequestForm
 from sqlalchemy import select
 
-from api.audit import audit
+from api.audit import audit, commit_with_audit
 from api.deps import PrincipalDep, RecordId, RequestInfoDep, ResourcesDep, SessionDep, require
 from api.models import users as models
 from api.permissions import USERS_MANAGE
@@ -90,16 +90,8 @@ def create_user(
         )
     except service.DuplicateError as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from exc
-    audit(
-        session,
-        principal=principal,
-        action="user.create",
-        target_type="user",
-        target_id=created.user.id,
-        request=info,
-        detail={"role": body.role},
-    )
-    session.commit()
+    commit_with_audit(session, principal=principal, request=info, action="user.create",
+                      target=("user", created.user.id), detail={"role": body.role})
     user = models.User.model_validate(created.user, from_attributes=True)
     return models.UserCreated(**user.model_dump(), one_time_password=created.one_time_password)
 
@@ -183,16 +175,10 @@ def create_api_key(
         )
     except service.UnknownRecordError as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="No such user") from exc
-    audit(
-        session,
-        principal=principal,
-        action="api_key.create",
-        target_type="api_key",
-        target_id=created.row.id,
-        request=info,
-        detail={"role": created.row.role, "user_id": body.user_id, "prefix": created.row.prefix},
-    )
-    session.commit()
+    commit_with_audit(session, principal=principal, request=info, action="api_key.create",
+                      target=("api_key", created.row.id),
+                      detail={"role": created.row.role, "user_id": body.user_id,
+                              "prefix": created.row.prefix})
     key = models.ApiKey.model_validate(created.row, from_attributes=True)
     return models.ApiKeyCreated(**key.model_dump(), key=created.key)
 
@@ -211,14 +197,7 @@ def revoke_api_key(
         row = service.revoke_api_key(session, key_id=key_id)
     except service.UnknownRecordError as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="No such API key") from exc
-    audit(
-        session,
-        principal=principal,
-        action="api_key.revoke",
-        target_type="api_key",
-        target_id=key_id,
-        request=info,
-    )
-    session.commit()
+    commit_with_audit(session, principal=principal, request=info, action="api_key.revoke",
+                      target=("api_key", key_id))
     resources.principals.clear()  # the key stops working at the next request
     return models.ApiKey.model_validate(row, from_attributes=True)

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query, Response, st
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.audit import RequestInfo, audit
+from api.audit import RequestInfo, audit, commit_with_audit
 from api.deps import RecordId as EndpointId
 from api.deps import RequestInfoDep, ResourcesDep, SessionDep, require
 from api.models import webhooks as models
@@ -93,16 +93,9 @@ def create_endpoint(
         created_by=principal.actor,
         ring=resources.ring,
     )
-    audit(
-        session,
-        principal=principal,
-        action="webhook.create",
-        target_type="webhook_endpoint",
-        target_id=made.endpoint.id,
-        request=info,
-        detail={"url": url, "event_types": made.endpoint.event_types},
-    )
-    session.commit()
+    commit_with_audit(session, principal=principal, request=info, action="webhook.create",
+                      target=("webhook_endpoint", made.endpoint.id),
+                      detail={"url": url, "event_types": made.endpoint.event_types})
     return _with_secret(made)
 
 
@@ -192,16 +185,9 @@ def rotate_secret(
     overlap = timedelta(seconds=(body or models.RotateSecret()).overlap_seconds)
     _found(session, endpoint_id)
     made = service.rotate_secret(session, endpoint_id=endpoint_id, ring=resources.ring, overlap=overlap)
-    audit(
-        session,
-        principal=principal,
-        action="webhook.rotate_secret",
-        target_type="webhook_endpoint",
-        target_id=endpoint_id,
-        request=info,
-        detail={"overlap_seconds": int(overlap.total_seconds())},
-    )
-    session.commit()
+    commit_with_audit(session, principal=principal, request=info, action="webhook.rotate_secret",
+                      target=("webhook_endpoint", endpoint_id),
+                      detail={"overlap_seconds": int(overlap.total_seconds())})
     return _with_secret(made)
 
 
@@ -217,15 +203,8 @@ def enable_endpoint(
     """Enable it with its failure counters reset."""
     _found(session, endpoint_id)
     endpoint = service.enable_endpoint(session, endpoint_id=endpoint_id)
-    audit(
-        session,
-        principal=principal,
-        action="webhook.enable",
-        target_type="webhook_endpoint",
-        target_id=endpoint_id,
-        request=info,
-    )
-    session.commit()
+    commit_with_audit(session, principal=principal, request=info, action="webhook.enable",
+                      target=("webhook_endpoint", endpoint_id))
     return _endpoint(endpoint)
 
 
@@ -267,16 +246,9 @@ async def _queue(
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail="Kafka is unavailable") from exc
 
     def record(session: Session) -> None:
-        audit(
-            session,
-            principal=principal,
-            action=action,
-            target_type="webhook_endpoint",
-            target_id=task["endpoint_id"],
-            request=info,
-            detail={"delivery_id": task["delivery_id"], "event_id": task["event_id"]},
-        )
-        session.commit()
+        commit_with_audit(session, principal=principal, request=info, action=action,
+                          target=("webhook_endpoint", task["endpoint_id"]),
+                          detail={"delivery_id": task["delivery_id"], "event_id": task["event_id"]})
 
     await resources.database.run(record)
 

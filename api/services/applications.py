@@ -72,6 +72,7 @@ def list_applications(
             Application.application_id,
             Application.version,
             Application.status,
+            Application.submission_id,
             Application.iso_broker,
             Application.review_reasons,
             Application.received_at,

@@ -28,14 +28,15 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, KafkaException, Message, TopicPartition
+from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaException, TopicPartition
 from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
+from consumers.kafka_common import consumer_settings, next_offsets, raise_if_fatal, source_message
 from consumers.postgres_sink.dead_letters import DeadLetterPublisher
 from consumers.postgres_sink.events import project_event
 from consumers.postgres_sink.mapping import UnprojectableError, project_application
@@ -72,18 +73,10 @@ class SinkConfig:
         return [self.topic] + ([self.event_topic] if self.event_topic else [])
 
 
-def consumer_settings(base: dict[str, Any], config: SinkConfig) -> dict[str, Any]:
-    """librdkafka consumer settings on top of `base` (bootstrap servers and security), pure."""
-    return {
-        **base,
-        "group.id": config.group_id,
-        "client.id": f"mca-{STAGE}",
-        "enable.auto.commit": False,
-        "enable.auto.offset.store": False,
-        "auto.offset.reset": "earliest",
-        "session.timeout.ms": round(config.session_timeout_seconds * 1000),
-        "heartbeat.interval.ms": max(100, round(config.session_timeout_seconds * 1000 / 4)),
-    }
+def sink_consumer_settings(base: dict[str, Any], config: SinkConfig) -> dict[str, Any]:
+    """librdkafka consumer settings of the sink on top of `base` (servers and security), pure."""
+    return consumer_settings(base, group_id=config.group_id, client_id=f"mca-{STAGE}",
+                             session_timeout_seconds=config.session_timeout_seconds)
 
 
 class PostgresSink:
@@ -119,7 +112,7 @@ class PostgresSink:
     def setup(self) -> None:
         """Create the consumer and subscribe (no I/O before this)."""
         # librdkafka's own log lines go through Python logging rather than straight to stderr.
-        self._consumer = Consumer({**consumer_settings(self._kafka, self._config),
+        self._consumer = Consumer({**sink_consumer_settings(self._kafka, self._config),
                                    "logger": logging.getLogger("librdkafka")})
         self._consumer.subscribe(
             self._config.topics, on_assign=self._on_assign, on_revoke=self._on_revoke, on_lost=self._on_lost
@@ -144,15 +137,10 @@ class PostgresSink:
             timeout = max(0.0, min(timeout, self._batch_deadline() - time.monotonic()))
         wanted = max(1, self._config.batch_size - len(self._pending))
         for message in consumer.consume(num_messages=wanted, timeout=timeout):
-            error = message.error()
-            if error is None:
+            if raise_if_fatal(message):
                 if not self._pending:
                     self._batch_started = time.monotonic()
-                self._pending.append(_source(message))
-            elif error.fatal():
-                raise KafkaException(error)
-            elif error.code() != KafkaError._PARTITION_EOF:
-                logger.warning("consumer error: %s", error)
+                self._pending.append(source_message(message))
         full = len(self._pending) >= self._config.batch_size
         if self._pending and (full or time.monotonic() >= self._batch_deadline()):
             self.flush()
@@ -258,35 +246,11 @@ class PostgresSink:
         logger.warning("lost %s; their pending messages will be re-read by the next owner", sorted(lost))
 
 
-def next_offsets(sources: Iterable[SourceMessage]) -> dict[tuple[str, int], int]:
-    """(topic, partition) -> the offset after the last of `sources` there (what to read next), pure."""
-    offsets: dict[tuple[str, int], int] = {}
-    for source in sources:
-        key = (source.topic, source.partition)
-        offsets[key] = max(offsets.get(key, 0), source.offset + 1)
-    return offsets
-
-
 def database_reason(exc: BaseException) -> str:
     """The first line of the driver's message (never SQLAlchemy's, which lists the parameters)."""
     original = getattr(exc, "orig", None)
     text = str(original) if original is not None else type(exc).__name__
     return f"{type(original or exc).__name__}: {(text.splitlines() or [''])[0]}"
-
-
-def _source(message: Message) -> SourceMessage:
-    timestamp_type, timestamp = message.timestamp()
-    return SourceMessage(
-        topic=message.topic() or "", partition=message.partition() or 0, offset=message.offset() or 0,
-        key=message.key(), value=message.value(), headers=_headers(message),
-        timestamp_ms=timestamp if timestamp_type else None,
-    )
-
-
-def _headers(message: Message) -> tuple[tuple[str, bytes | None], ...]:
-    headers = message.headers() or ()
-    pairs = headers.items() if isinstance(headers, dict) else headers
-    return tuple((name, value.encode() if isinstance(value, str) else value) for name, value in pairs)
 
 
 def _log_retry(state: RetryCallState) -> None:

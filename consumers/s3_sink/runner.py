@@ -30,6 +30,7 @@ from typing import Any
 
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaException, TopicPartition
 
+from consumers.kafka_common import consumer_settings
 from consumers.s3_sink.batching import TopicPartitionKey
 from consumers.s3_sink.sink import ArchiveSink, StoredFile
 from infra.errors import ConfigurationError
@@ -65,19 +66,14 @@ def subscription(pattern: str) -> str:
 
 def consumer_config(settings: ConsumerSettings) -> dict[str, Any]:
     """librdkafka settings of the sink's consumer (pure)."""
+    base = {"bootstrap.servers": settings.bootstrap_servers, **settings.security}
     return {
-        "bootstrap.servers": settings.bootstrap_servers,
-        "group.id": settings.group_id,
-        "client.id": "mca-s3-sink",
-        "enable.auto.commit": False,
-        "enable.auto.offset.store": False,
-        "auto.offset.reset": "earliest",
+        **consumer_settings(base, group_id=settings.group_id, client_id="mca-s3-sink",
+                            session_timeout_seconds=settings.session_timeout_ms / 1000,
+                            max_poll_interval_seconds=settings.max_poll_interval_ms / 1000),
         "isolation.level": "read_committed",
         # New topics matching the pattern are picked up at the next metadata refresh.
         "topic.metadata.refresh.interval.ms": settings.metadata_refresh_ms,
-        "session.timeout.ms": settings.session_timeout_ms,
-        "max.poll.interval.ms": settings.max_poll_interval_ms,
-        **settings.security,
     }
 
 

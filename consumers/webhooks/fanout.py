@@ -21,15 +21,9 @@ from confluent_kafka import Consumer, KafkaException, TopicPartition
 from sqlalchemy.exc import InterfaceError, OperationalError
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
+from consumers.kafka_common import consumer_settings, next_offsets, raise_if_fatal, source_message
 from consumers.postgres_sink.dead_letters import DeadLetterPublisher
-from consumers.webhooks.kafka_io import (
-    Outgoing,
-    TaskPublisher,
-    consumer_settings,
-    next_offsets,
-    raise_if_fatal,
-    source_message,
-)
+from consumers.webhooks.kafka_io import Outgoing, TaskPublisher
 from consumers.webhooks.payload import delivery_task, webhook_payload
 from consumers.webhooks.store import WebhookStore
 from infra.errors import PoisonMessageError, TransientError

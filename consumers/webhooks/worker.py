@@ -30,8 +30,8 @@ from confluent_kafka import Consumer, KafkaException, TopicPartition
 from sqlalchemy.exc import InterfaceError, OperationalError
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
+from consumers.kafka_common import consumer_settings, next_offsets, raise_if_fatal, source_message
 from consumers.postgres_sink.dead_letters import DeadLetterPublisher
-from consumers.webhooks.kafka_io import consumer_settings, next_offsets, raise_if_fatal, source_message
 from infra.errors import PoisonMessageError, TransientError
 from infra.topics import DLQ, WEBHOOK_DELIVERY
 from schemas.serde import AvroSerde

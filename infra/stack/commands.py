@@ -121,8 +121,13 @@ def bring_up(settings: Settings, console: Console | None = None, *, nodes: int |
 
 
 def bring_down(settings: Settings, console: Console | None = None) -> dict[str, dict[str, Any]]:
-    """Stop the embedded registry and Kafka (data stays under home); returns the status after."""
+    """Stop the project's services, then the embedded registry and Kafka (data stays under home);
+    returns the status after."""
+    from infra.services import stop_services
+
     console = console or Console()
+    for name in stop_services(settings):
+        console.print(f"{name} stopped")
     if settings.registry_embedded and stop_registry(settings):
         console.print("registry stopped")
     if settings.kafka_embedded:

@@ -11,11 +11,17 @@ Every output is recorded with the document whose arrival caused it; a redelivere
 publishes exactly those outputs again (same record version, same event ids), so a crash between
 the table update and Kafka's acknowledgement loses nothing and duplicates nothing new.
 
-`register` also defines the assemble-pages agent (streams/agents/pages.py).
+Commands from the API (corrections, review decisions, reprocess) are applied to the same table by
+the agents of streams/agents/assemble_commands.py. A reprocess run (the submission read again)
+is collected here apart from the first reading and, once complete, reassembled at the next
+version with the human corrections in force re-applied (streams/stages/commands.py).
+
+`register` also defines the assemble-pages agent (streams/agents/pages.py) and the command agents.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 from collections.abc import Callable, Mapping, Sequence
@@ -35,6 +41,7 @@ from streams.pipeline import SubmissionInfo
 from streams.runtime import StreamsRuntime
 from streams.stages.assemble import Application, DocumentResult
 from streams.stages.assemble_memory import AssembleMemory, SeenSubmission
+from streams.stages.commands import new_state, reassemble
 from streams.wire.application import DocumentMeta, application_record
 from streams.wire.events import application_event, received_event
 from streams.wire.extraction import extraction_from_fields, transactions_from_json
@@ -86,7 +93,14 @@ def _ein(app: Application) -> str | None:
 
 
 class ApplicationAssembler:
-    """The assemble stage over its two tables (a dict-like per application id, one per EIN)."""
+    """The assemble stage over its two tables (a dict-like per application id, one per EIN).
+
+    A table value holds, per application id: the submissions claiming it (their documents and what
+    each document's arrival emitted), `app` (the owner's state: base and current record, see
+    streams/stages/commands.py), the commands applied lately (`commands`) and a pending
+    `reprocess` run. The command agent (streams/agents/assemble_commands.py) shares `lock`, so the
+    two agents never interleave a read-modify-write of one value.
+    """
 
     def __init__(
         self,
@@ -99,23 +113,37 @@ class ApplicationAssembler:
         self.applications = applications
         self.merchants = merchants
         self.clock = clock
+        self.lock = asyncio.Lock()
+
+    def load(self, key: str) -> dict[str, Any] | None:
+        """The table value of application `key` as plain values, or None."""
+        raw = self.applications.get(key)
+        return from_jsonable(raw) if raw is not None else None
+
+    def save(self, key: str, state: dict[str, Any]) -> None:
+        """Write the table value of application `key` (its changelog makes it survive restarts)."""
+        self.applications[key] = to_jsonable(state)
 
     async def handle(self, value: dict[str, Any], source: SourceMessage) -> list[Output]:
         """One document.extracted event: record it and, when its submission is complete, assemble."""
+        async with self.lock:
+            return await self._document(value)
+
+    async def _document(self, value: dict[str, Any]) -> list[Output]:
         info = submission_info(value["submission"])
         key = info.application_id
-        raw = self.applications.get(key)
-        state = from_jsonable(raw) if raw is not None else {"owner": None, "submissions": {}}
+        state = self.load(key) or {"owner": None, "submissions": {}}
         submission = state["submissions"].setdefault(
             info.submission_id,
             {"count": value["submission"]["document_count"], "documents": {}, "emitted": {}},
         )
         document_key = value["document"]["document_id"] if value["document"] else NO_DOCUMENT
+        rerun = state.get("reprocess")
+        if rerun is not None and rerun["submission_id"] == info.submission_id:
+            return await self._rerun(state, key, info, value, document_key)
         if document_key in submission["documents"]:
-            return [
-                Output(o["topic"], key=o["key"], value=o["value"])
-                for o in submission["emitted"].get(document_key, [])
-            ]
+            emitted = state.get("rerun_emitted", {}).get(document_key) or submission["emitted"][document_key]
+            return replay(emitted, state, key)
         state["owner"] = state["owner"] or info.submission_id
         duplicate = state["owner"] != info.submission_id
         own_id = ids.application_id(None, info.submission_id) if duplicate else key
@@ -129,23 +157,69 @@ class ApplicationAssembler:
                 )
             )
         if len(submission["documents"]) >= submission["count"]:
-            outputs += await self._complete(
-                info, list(submission["documents"].values()), own_id, duplicate, now
-            )
-        submission["emitted"][document_key] = [
-            {"topic": o.topic, "key": o.key, "value": o.value} for o in outputs
-        ]
-        self.applications[key] = to_jsonable(state)
+            events = list(submission["documents"].values())
+            record = await self._assemble(info, events, own_id, duplicate, now)
+            if not duplicate:
+                state["app"] = new_state(record)
+            event = application_event(record, f"application.{record['status']}", occurred_at=now)
+            outputs += [
+                Output(APPLICATION.name, key=own_id, value=record),
+                Output(APPLICATION_EVENT.name, key=own_id, value=event),
+            ]
+        submission["emitted"][document_key] = stored(outputs)
+        self.save(key, state)
         return outputs
 
-    async def _complete(
+    async def _rerun(
+        self, state: dict[str, Any], key: str, info: SubmissionInfo, value: dict[str, Any], document_key: str
+    ) -> list[Output]:
+        """A document of a reprocess run: collect it; once the run is complete, reassemble the
+        application and re-apply the human corrections in force on top, at the next version."""
+        rerun = state["reprocess"]
+        rerun["documents"][document_key] = value
+        if len(rerun["documents"]) < value["submission"]["document_count"]:
+            self.save(key, state)
+            return []
+        now = self.clock()
+        base = await self._assemble(info, list(rerun["documents"].values()), key, False, now, again=True)
+        app = state.get("app") or app_of(state, key)
+        if app is None:  # assembled before this table kept states: the rerun starts it afresh
+            app_state, record = new_state(base), base
+            event = application_event(record, f"application.{record['status']}", occurred_at=now)
+        else:
+            app_state, record, event = reassemble(app, base, now=now)
+        logger.info(
+            "application %s reprocessed: version %d, %s, extractor %s",
+            key,
+            record["version"],
+            record["status"],
+            record["extractor_version"],
+            extra={"application_id": key},
+        )
+        outputs = [
+            Output(APPLICATION.name, key=key, value=record),
+            Output(APPLICATION_EVENT.name, key=key, value=event),
+        ]
+        state.update(
+            app=app_state,
+            reprocess=None,
+            rerun_emitted={document: stored(outputs) for document in rerun["documents"]},
+        )
+        self.save(key, state)
+        return outputs
+
+    async def _assemble(
         self,
         info: SubmissionInfo,
         events: list[dict[str, Any]],
         own_id: str,
         duplicate: bool,
         now: dt.datetime,
-    ) -> list[Output]:
+        *,
+        again: bool = False,
+    ) -> dict[str, Any]:
+        """The version-1 record of a complete submission (`again`: a reprocess run, whose own earlier
+        reading must not count as another submission of its merchant)."""
         documents = sorted(
             (e for e in events if e["document"] is not None), key=lambda e: e["document"]["index"]
         )
@@ -154,11 +228,13 @@ class ApplicationAssembler:
         if duplicate:  # the application id is already claimed by an earlier submission of the Message-ID
             memory = memory.remember(SeenSubmission(info.application_id, info.message_id, "", None, None))
         seen: list[dict[str, Any]] = []
+        everyone: list[dict[str, Any]] = []
         ein = None
         if not duplicate:
             probe, _ = pipeline.assemble_submission(info, results, memory)
             ein = _ein(probe)
-            seen = list(self.merchants.get(ein) or []) if ein else []
+            everyone = list(self.merchants.get(ein) or []) if ein else []
+            seen = [s for s in everyone if s["application_id"] != own_id] if again else everyone
             if seen:
                 memory = AssembleMemory.from_dict({"by_message_id": {}, "by_ein": {ein: seen}})
         app, after = pipeline.assemble_submission(info, results, memory)
@@ -171,20 +247,47 @@ class ApplicationAssembler:
             updated_at=now,
             related=[s["application_id"] for s in seen],
         )
-        if ein and not duplicate:
+        if ein and not duplicate and len(seen) == len(everyone):  # not yet remembered under this EIN
             self.merchants[ein] = after.to_dict()["by_ein"].get(ein, [])
         logger.info("application %s: %s", own_id, app.status, extra={"application_id": own_id})
-        event = application_event(record, f"application.{app.status}", occurred_at=now)
-        return [
-            Output(APPLICATION.name, key=own_id, value=record),
-            Output(APPLICATION_EVENT.name, key=own_id, value=event),
-        ]
+        return record
 
     async def _result(self, event: Mapping[str, Any]) -> DocumentResult:
         transactions: Sequence[Any] = ()
         if event.get("transactions"):
             transactions = transactions_from_json(await self.services.fetch(event["transactions"]))
         return result_from_extracted(event, self.services.ring, transactions)
+
+
+def stored(outputs: Sequence[Output]) -> list[dict[str, Any]]:
+    """Outputs as table values (to publish them again on a redelivery)."""
+    return [{"topic": o.topic, "key": o.key, "value": o.value} for o in outputs]
+
+
+def replay(emitted: Sequence[Mapping[str, Any]], state: Mapping[str, Any], key: str) -> list[Output]:
+    """What a redelivered input emitted, published again: events as they were, and the state of
+    application `key` as it is now (never an older version over a newer one)."""
+    current = (state.get("app") or {}).get("current")
+    outputs = []
+    for o in emitted:
+        value = o["value"]
+        if o["topic"] == APPLICATION.name and o["key"] == key and current is not None:
+            value = current
+        outputs.append(Output(o["topic"], key=o["key"], value=value))
+    return outputs
+
+
+def app_of(state: Mapping[str, Any], key: str) -> dict[str, Any] | None:
+    """The application state of `key`: kept in `app`, or (a table value written before states were
+    kept) the owner submission's last published record."""
+    if state.get("app") is not None:
+        return dict(state["app"])
+    owner = state.get("submissions", {}).get(state.get("owner") or "")
+    for outputs in (owner or {}).get("emitted", {}).values():
+        for o in outputs:
+            if o["topic"] == APPLICATION.name and o["key"] == key:
+                return new_state(o["value"])
+    return None
 
 
 class OnePartitionGlobalTable(GlobalTable):
@@ -217,3 +320,6 @@ def register(runtime: StreamsRuntime) -> None:
     )
     assembler = ApplicationAssembler(services_for(runtime), applications, merchants)
     stage_agent(runtime, stage="assemble", source=DOCUMENT_EXTRACTED, handle=assembler.handle)
+    from streams.agents.assemble_commands import register_commands  # it builds on this module
+
+    register_commands(runtime, assembler)

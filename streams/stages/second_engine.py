@@ -22,6 +22,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+from streams.stages import micr_band
 from streams.stages.text import Box, Word
 
 logger = logging.getLogger(__name__)
@@ -96,6 +97,11 @@ def _line_words(crop: np.ndarray, quad: np.ndarray, text: str, info: Sequence[An
         return [_place(text.strip(), 0.0, 1.0, quad, float(np.mean(confidences or [0.0])))]
     width = crop.shape[1]
     centres = [(c + 0.5) * width / columns for c in positions]
+    if sum(ch.isdigit() for ch in chars) >= DIGIT_LINE_SHARE * len(chars):
+        scores = list(confidences) if len(confidences) == len(chars) else [0.0] * len(chars)
+        micr = _micr_line_words(crop, quad, chars, centres, scores)
+        if micr:
+            return micr
     ink, height = _ink_columns(crop)
     steps = [b - a for a, b in zip(centres, centres[1:], strict=False) if b > a]
     # a word space is wide against the letters' height and against the line's character pitch
@@ -121,6 +127,30 @@ def _line_words(crop: np.ndarray, quad: np.ndarray, text: str, info: Sequence[An
         right = min(float(width), centres[group[-1]] + 2 * half) / width
         score = float(np.mean([confidences[i] for i in group])) if len(confidences) == len(chars) else 0.0
         words.append(_place("".join(chars[i] for i in group), left, right, quad, score))
+    return words
+
+
+def _micr_line_words(
+    crop: np.ndarray,
+    quad: np.ndarray,
+    chars: Sequence[str],
+    centres: Sequence[float],
+    scores: Sequence[float],
+) -> list[EngineWord]:
+    """A line of figures holding MICR symbols, as words split at the symbols (micr_band.py); []
+    when the ink shows no symbol (an ordinary line of figures)."""
+    gray = cv2.cvtColor(crop, cv2.COLOR_RGB2GRAY) if crop.ndim == 3 else crop
+    _, ink = cv2.threshold(gray, 0, 1, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    symbols, width = micr_band.find_symbols(ink)
+    if not symbols:
+        return []
+    items = micr_band.micr_items(chars, centres, scores, symbols, width)
+    line_width = float(crop.shape[1])
+    words = []
+    for group in micr_band.micr_words(items, width):
+        left, right = max(0.0, group[0].x0) / line_width, min(line_width, group[-1].x1) / line_width
+        score = float(np.mean([item.confidence for item in group]))
+        words.append(_place("".join(item.text for item in group), left, right, quad, score))
     return words
 
 

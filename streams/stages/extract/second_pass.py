@@ -6,7 +6,8 @@ only short documents, and only when the first reading left something to fix:
 
 - an ISO application with a required field missing, invalid or read with low confidence, or
   with pages Tesseract could hardly read (handwriting, shaded boxes);
-- a voided check without a sure routing number or without a sure account number;
+- a voided check without a sure routing number or account number, or whose MICR line was read
+  without its symbols (the field bounds were guessed);
 - a short document nobody claimed whose reading is weak (a check photo Tesseract garbled).
 
 Both readings are extracted and merged value by value: a valid value beats an invalid one, then
@@ -21,7 +22,7 @@ from collections.abc import Callable, Sequence
 from streams.stages.extract.fields import Field
 from streams.stages.extract.iso_application import IsoApplication
 from streams.stages.extract.merging import merge_fields, merge_owners
-from streams.stages.extract.voided_check import VoidedCheck
+from streams.stages.extract.voided_check import UNDELIMITED_MICR, VoidedCheck
 from streams.stages.text import DocumentText
 
 logger = logging.getLogger(__name__)
@@ -71,7 +72,11 @@ def check_needs_help(check: VoidedCheck) -> bool:
     """No sure routing number or no sure account number (voided_check.py rates a MICR routing number
     by its checksum evidence, not by Tesseract's confidence in the E-13B glyphs)."""
     routing, account = check.fields.get("routing_number"), check.fields.get("account_number")
-    return _weak(routing) or _weak(account)
+    if _weak(routing) or _weak(account):
+        return True
+    # a MICR line read without its symbols leaves the field bounds to guesswork ('1"' may be a digit
+    # and the on-us symbol, or the symbol alone): the second engine tells the symbols by their ink
+    return any(f is not None and f.label == UNDELIMITED_MICR for f in (routing, account))
 
 
 def merge_applications(first: IsoApplication, second: IsoApplication) -> IsoApplication:

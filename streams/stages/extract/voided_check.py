@@ -2,9 +2,12 @@
 
 The MICR line at the bottom of a check prints, between its symbols, the routing number (9
 digits, transit symbols around it), the account number (on-us symbol after it) and the check
-number. OCR reads the symbols as stray characters ("|5", "[2", '1"'), so the parser looks for a
-9-digit run that passes the ABA checksum and takes the next long digit run as the account. A
-printed "Routing Number" / "Account Number" label, as on specimen checks, wins over the MICR line.
+number. OCR reads the symbols as stray characters ("|5", "[2", '1"'). Where the reading marks the symbols
+themselves (the second engine tells them from digits by their ink, see streams/stages/micr_band.py)
+the line is parsed by its structure: the routing number is the nine digits between two transit
+symbols, the account number the digits from there to the on-us symbol. Otherwise the parser looks
+for a 9-digit run that passes the ABA checksum and takes the next long digit run as the account.
+A printed "Routing Number" / "Account Number" label, as on specimen checks, wins over the MICR line.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from dataclasses import dataclass, replace
 from streams.stages.extract.fields import Field, field_from_words
 from streams.stages.extract.lines import Line, document_lines, norm_token, segments
 from streams.stages.extract.validators import digits, is_valid_aba
+from streams.stages.micr_band import ON_US, TRANSIT
 from streams.stages.text import DocumentText, Word
 
 BANK_WORDS = (
@@ -30,6 +34,10 @@ BANK_WORDS = (
     "chase",
     "fargo",
 )
+MICR_FIELDS_CONFIDENCE = 0.95  # nine digits between two transit symbols, passing the ABA checksum
+MICR_ACCOUNT_CONFIDENCE = 0.9  # the digits between the routing number's transit symbol and an on-us symbol
+MICR_FIELDS_LABEL = "MICR fields"  # the label of values parsed from a line whose symbols were read
+UNDELIMITED_MICR = "MICR"  # ... and of values parsed from a line read without them
 MICR_EXACT_CONFIDENCE = 0.9  # nine digits between symbols passing the ABA checksum
 MICR_WINDOW_CONFIDENCE = 0.5  # nine digits cut from a longer run: a checksum hit by chance is likely
 _ROUTING_LABELS = ("routing", "routing number", "routing #", "aba", "transit", "rtn", "aba number")
@@ -46,6 +54,8 @@ class MicrLine:
     words: tuple[Word, ...]
     page: int
     exact: bool = True
+    delimited: bool = False  # the routing number sat between two transit symbols
+    account_delimited: bool = False  # the account number ended at an on-us symbol
 
 
 @dataclass(frozen=True)
@@ -62,11 +72,72 @@ def _runs(text: str) -> list[str]:
     return re.findall(r"\d+", cleaned)
 
 
+def _micr_tokens(text: str) -> list[str]:
+    """Symbols and digit runs of a line; runs between the same two symbols joined (a field printed
+    or read with a space inside), other characters dropped."""
+    tokens: list[str] = []
+    for piece in re.findall(rf"[{TRANSIT}{ON_US}]|[^{TRANSIT}{ON_US}]+", text):
+        if piece in (TRANSIT, ON_US):
+            tokens.append(piece)
+        else:
+            tokens += [" ".join(re.findall(r"\d+", piece))] if re.search(r"\d", piece) else []
+    return tokens
+
+
+def parse_delimited(line: Line) -> MicrLine | None:
+    """The numbers of a MICR line whose symbols were read as TRANSIT / ON_US: the routing number
+    between two transit symbols (or beside one, when the other was lost), the account number up to
+    the on-us symbol after it, the check number in the remaining field. None without such a
+    routing number."""
+    tokens = _micr_tokens(line.text)
+    found: list[tuple[bool, int]] = []
+    for i, token in enumerate(tokens):
+        number = token.replace(" ", "")
+        if token in (TRANSIT, ON_US) or len(number) != 9 or not is_valid_aba(number):
+            continue
+        sides = (tokens[i - 1] if i > 0 else None, tokens[i + 1] if i + 1 < len(tokens) else None)
+        if TRANSIT in sides:
+            found.append((sides[0] == sides[1] == TRANSIT, i))
+    if not found:
+        return None
+    both, i = max(found, key=lambda f: (f[0], -f[1]))  # between two symbols first, then leftmost
+    after = tokens[i + 1] if i + 1 < len(tokens) else None
+    rest = tokens[i + 2 :] if after == TRANSIT else tokens[i + 1 :]
+    account, bounded = _account_field(rest)
+    check_number = _check_number(tokens[: max(i - 1, 0)], rest, account)
+    routing = tokens[i].replace(" ", "")
+    return MicrLine(routing, account, check_number, line.words, line.page,
+                    delimited=both, account_delimited=bounded)
+
+
+def _account_field(rest: list[str]) -> tuple[str | None, bool]:
+    """The account number from the tokens after the routing field, and whether an on-us symbol
+    ends it (without one, only the first run is taken: a check number may follow a space)."""
+    if not rest or rest[0] in (TRANSIT, ON_US):
+        return None, False
+    if len(rest) > 1 and rest[1] == ON_US:
+        return rest[0].replace(" ", ""), True
+    first = rest[0].split()[0]
+    return (first if len(first) >= 4 else None), False
+
+
+def _check_number(head: list[str], rest: list[str], account: str | None) -> str | None:
+    numbers = [t.replace(" ", "") for t in head if t not in (TRANSIT, ON_US)]
+    numbers += [t.replace(" ", "") for t in rest if t not in (TRANSIT, ON_US)]
+    numbers = [n for n in numbers if n != account]
+    return numbers[0] if numbers else None
+
+
 def parse_micr(line: Line) -> MicrLine | None:
     """The routing/account/check numbers of one line, if it holds a routing number.
 
-    A run of exactly nine digits passing the ABA checksum is the routing number; failing that, a
+    A line whose symbols were read is parsed by its structure (`parse_delimited`). Otherwise a run
+    of exactly nine digits passing the ABA checksum is the routing number; failing that, a
     nine-digit window of a longer run (a transit symbol read as a digit) is taken, as less certain."""
+    if TRANSIT in line.text or ON_US in line.text:
+        delimited = parse_delimited(line)
+        if delimited is not None:
+            return delimited
     runs = _runs(line.text)
     found = next(((i, run, True) for i, run in enumerate(runs) if len(run) == 9 and is_valid_aba(run)), None)
     if found is None:
@@ -157,18 +228,25 @@ def extract_check(document: DocumentText) -> VoidedCheck:
             number, line.words, page=line.page, label="Routing Number", fit=1.0 if ok else 0.5, valid=ok
         )
     elif micr:
-        # the checksum, not the reader's confidence in E-13B glyphs, is the evidence here
+        # the checksum and the symbols, not the reader's confidence in E-13B glyphs, are the evidence
+        confidence = MICR_EXACT_CONFIDENCE if micr.exact else MICR_WINDOW_CONFIDENCE
         fields["routing_number"] = replace(
-            field_from_words(micr.routing, micr.words, page=micr.page, label="MICR"),
-            confidence=MICR_EXACT_CONFIDENCE if micr.exact else MICR_WINDOW_CONFIDENCE,
+            field_from_words(micr.routing, micr.words, page=micr.page,
+                             label=MICR_FIELDS_LABEL if micr.delimited else UNDELIMITED_MICR),
+            confidence=MICR_FIELDS_CONFIDENCE if micr.delimited else confidence,
         )
     if labelled_account:
         number, line = labelled_account
         fields["account_number"] = field_from_words(
             number, line.words, page=line.page, label="Account Number"
         )
+    elif micr and micr.account and micr.account_delimited:
+        fields["account_number"] = replace(
+            field_from_words(micr.account, micr.words, page=micr.page, label=MICR_FIELDS_LABEL),
+            confidence=MICR_ACCOUNT_CONFIDENCE,
+        )
     elif micr and micr.account:
         fields["account_number"] = field_from_words(
-            micr.account, micr.words, page=micr.page, label="MICR", fit=0.85
+            micr.account, micr.words, page=micr.page, label=UNDELIMITED_MICR, fit=0.85
         )
     return VoidedCheck(fields, micr is not None)

@@ -24,6 +24,7 @@ from confluent_kafka.admin import AdminClient
 from infra.crypto import new_key_spec, parse_key_ring
 from infra.topics import (
     APPLICATION,
+    APPLICATION_CORRECTION,
     APPLICATION_EVENT,
     DLQ,
     DOCUMENT_EXTRACTED,
@@ -50,6 +51,7 @@ PIPELINE_TOPICS = (
     DOCUMENT_EXTRACTED,
     APPLICATION,
     APPLICATION_EVENT,
+    APPLICATION_CORRECTION,
     DLQ,
 )
 # Text layers, a zip, a resend, bad and edge cases, a scanned application.

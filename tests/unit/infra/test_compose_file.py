@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[3]
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 SERVICES: dict = COMPOSE["services"]
 PROJECT_SERVICES = {name: spec for name, spec in SERVICES.items() if "build" in spec}
-ONE_SHOT = {"topics", "schemas", "minio-init"}
+ONE_SHOT = {"topics", "schemas", "minio-init", "migrate"}
 
 
 def _environment(spec: dict) -> dict[str, str]:

@@ -6,7 +6,7 @@ import copy
 
 from consumers.postgres_sink.commands import sink_config
 from consumers.postgres_sink.mapping import project_application
-from consumers.postgres_sink.runner import SinkConfig, consumer_settings
+from consumers.postgres_sink.runner import SinkConfig, sink_consumer_settings
 from consumers.postgres_sink.writer import Removal, coalesce
 from infra.settings import Settings
 from schemas.examples import example_value
@@ -41,7 +41,7 @@ def test_a_tombstone_removes_what_came_before_and_a_later_version_starts_afresh(
 
 
 def test_the_consumer_never_auto_commits_and_starts_from_the_beginning():
-    settings = consumer_settings({"bootstrap.servers": "k:9092"}, SinkConfig(group_id="g1"))
+    settings = sink_consumer_settings({"bootstrap.servers": "k:9092"}, SinkConfig(group_id="g1"))
     assert settings["enable.auto.commit"] is False and settings["enable.auto.offset.store"] is False
     assert settings["auto.offset.reset"] == "earliest" and settings["group.id"] == "g1"
     assert settings["bootstrap.servers"] == "k:9092"
