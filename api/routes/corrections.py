@@ -21,12 +21,13 @@ from api.config import API_PREFIX
 from api.deps import ContentId as ApplicationId
 from api.deps import RequestInfoDep, ResourcesDep, require
 from api.etag import PreconditionFailedError, PreconditionRequiredError, etag_of, expected_version
-from api.fields import FieldError, correction_value, field_spec
+from api.fields import FieldError, field_spec
 from api.models.applications import ApplicationDetail
 from api.models.commands import CommandAccepted, CorrectionRequest, DiscardRequest, ReviewRequest
 from api.permissions import APPLICATIONS_CORRECT, APPLICATIONS_REVIEW
 from api.resources import ApiResources
 from api.security import Principal
+from api.services.command_makers import correction_maker, review_maker
 from api.services.commands import command, publish_command, wait_for_version
 from api.services.detail import present_application
 from api.services.loading import current_version, load_application
@@ -149,20 +150,8 @@ async def correct_field(
     reveal_pii: Reveal = True,
 ) -> JSONResponse:
     """Publish a correct_field command; PII values are encrypted before they leave the API."""
-    ring = resources.ring
-
-    def make(expected: int) -> dict[str, Any]:
-        value = correction_value(body.field, body.value, ring=ring)
-        return command(
-            command_type="correct_field",
-            application_id=application_id,
-            actor=principal.actor,
-            expected_version=expected,
-            field=body.field,
-            value=value,
-            reason=body.reason,
-        )
-
+    make = correction_maker(application_id=application_id, actor=principal.actor, field=body.field,
+                            value=body.value, reason=body.reason, ring=resources.ring)
     return await submit_command(
         resources=resources,
         principal=principal,
@@ -231,17 +220,8 @@ async def review_application(
     reveal_pii: Reveal = True,
 ) -> JSONResponse:
     """Publish a review command (approve or reject)."""
-
-    def make(expected: int) -> dict[str, Any]:
-        return command(
-            command_type="review",
-            application_id=application_id,
-            actor=principal.actor,
-            expected_version=expected,
-            decision=body.decision,
-            reason=body.note,
-        )
-
+    make = review_maker(application_id=application_id, actor=principal.actor, decision=body.decision,
+                        note=body.note)
     return await submit_command(
         resources=resources,
         principal=principal,

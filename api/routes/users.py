@@ -1,7 +1,7 @@
 """Sign-in (OAuth2 password flow), the caller's identity, and users and API keys (admin only).
 
-Every change is audited in the same transaction; passwords and keys are shown once and never
-stored in clear.
+Every change is audited in the same transaction (api/services/user_admin.py, shared with the web
+UI); passwords and keys are shown once and never stored in clear.
 """
 
 from __future__ import annotations
@@ -11,15 +11,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, status
 from fastapi.security import OAuth2PasswordRequestForm
-from sqlalchemy import select
 
-from api.audit import audit, commit_with_audit
 from api.deps import PrincipalDep, RecordId, RequestInfoDep, ResourcesDep, SessionDep, require
 from api.models import users as models
 from api.permissions import USERS_MANAGE
 from api.security import Principal, issue_token
+from api.services import user_admin as admin
 from api.services import users as service
-from schemas.db import records
 
 logger = logging.getLogger(__name__)
 
@@ -69,8 +67,7 @@ def whoami(principal: PrincipalDep) -> models.Me:
 @router.get("/users", response_model=list[models.User], summary="Every user")
 def list_users(session: SessionDep, principal: Admin) -> list[models.User]:
     """Users ordered by email."""
-    users = session.scalars(select(records.User).order_by(records.User.email))
-    return [models.User.model_validate(user, from_attributes=True) for user in users]
+    return [models.User.model_validate(user, from_attributes=True) for user in admin.all_users(session)]
 
 
 @router.post(
@@ -85,13 +82,17 @@ def create_user(
 ) -> models.UserCreated:
     """A new user; without a password the answer carries a one-time password (shown once)."""
     try:
-        created = service.create_user(
-            session, email=body.email, role=body.role, full_name=body.full_name, password=body.password
+        created = admin.add_user(
+            session,
+            principal=principal,
+            request=info,
+            email=body.email,
+            role=body.role,
+            full_name=body.full_name,
+            password=body.password,
         )
     except service.DuplicateError as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from exc
-    commit_with_audit(session, principal=principal, request=info, action="user.create",
-                      target=("user", created.user.id), detail={"role": body.role})
     user = models.User.model_validate(created.user, from_attributes=True)
     return models.UserCreated(**user.model_dump(), one_time_password=created.one_time_password)
 
@@ -104,7 +105,7 @@ def create_user(
 )
 def get_user(user_id: RecordId, session: SessionDep, principal: Admin) -> models.User:
     """The user with this id."""
-    user = session.get(records.User, user_id)
+    user = service.find_user(session, user_id=user_id)
     if user is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="No such user")
     return models.User.model_validate(user, from_attributes=True)
@@ -126,8 +127,10 @@ def update_user(
 ) -> models.User:
     """Apply the given changes (audited with the names of the fields changed, never their values)."""
     try:
-        user, changed = service.update_user(
+        user = admin.change_user(
             session,
+            principal=principal,
+            request=info,
             user_id=user_id,
             full_name=body.full_name,
             role=body.role,
@@ -136,17 +139,6 @@ def update_user(
         )
     except service.UnknownRecordError as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="No such user") from exc
-    if changed:
-        audit(
-            session,
-            principal=principal,
-            action="user.update",
-            target_type="user",
-            target_id=user_id,
-            request=info,
-            detail={"fields": changed, "role": user.role},
-        )
-    session.commit()
     resources.principals.clear()  # a demotion or deactivation applies to the next request
     return models.User.model_validate(user, from_attributes=True)
 
@@ -154,8 +146,7 @@ def update_user(
 @router.get("/api-keys", response_model=list[models.ApiKey], summary="Every API key")
 def list_api_keys(session: SessionDep, principal: Admin) -> list[models.ApiKey]:
     """API keys, newest first (never the keys themselves)."""
-    keys = session.scalars(select(records.ApiKey).order_by(records.ApiKey.created_at.desc()))
-    return [models.ApiKey.model_validate(key, from_attributes=True) for key in keys]
+    return [models.ApiKey.model_validate(key, from_attributes=True) for key in admin.all_api_keys(session)]
 
 
 @router.post(
@@ -170,15 +161,17 @@ def create_api_key(
 ) -> models.ApiKeyCreated:
     """A new key; the answer is the only place the key ever appears."""
     try:
-        created = service.create_api_key(
-            session, name=body.name, role=body.role, user_id=body.user_id, expires_at=body.expires_at
+        created = admin.add_api_key(
+            session,
+            principal=principal,
+            request=info,
+            name=body.name,
+            role=body.role,
+            user_id=body.user_id,
+            expires_at=body.expires_at,
         )
     except service.UnknownRecordError as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="No such user") from exc
-    commit_with_audit(session, principal=principal, request=info, action="api_key.create",
-                      target=("api_key", created.row.id),
-                      detail={"role": created.row.role, "user_id": body.user_id,
-                              "prefix": created.row.prefix})
     key = models.ApiKey.model_validate(created.row, from_attributes=True)
     return models.ApiKeyCreated(**key.model_dump(), key=created.key)
 
@@ -194,10 +187,8 @@ def revoke_api_key(
 ) -> models.ApiKey:
     """Revoke the key at once (idempotent)."""
     try:
-        row = service.revoke_api_key(session, key_id=key_id)
+        row = admin.revoke_key(session, principal=principal, request=info, key_id=key_id)
     except service.UnknownRecordError as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="No such API key") from exc
-    commit_with_audit(session, principal=principal, request=info, action="api_key.revoke",
-                      target=("api_key", key_id))
     resources.principals.clear()  # the key stops working at the next request
     return models.ApiKey.model_validate(row, from_attributes=True)

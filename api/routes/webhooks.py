@@ -3,29 +3,28 @@
 URLs pass the webhook URL policy at registration (no loopback, private or link-local targets
 unless this deployment allows them); the workers check again before every attempt. Secrets are
 shown once, when made. Pings and redeliveries are delivery tasks on `mca.webhook.delivery`, sent
-by the webhook workers like any other delivery. Every change is audited.
+by the webhook workers like any other delivery. Every change is audited (api/services/webhook_admin.py,
+shared with the web UI).
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Response, status
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.audit import RequestInfo, audit, commit_with_audit
+from api.audit import commit_with_audit
 from api.deps import RecordId as EndpointId
 from api.deps import RequestInfoDep, ResourcesDep, SessionDep, require
 from api.models import webhooks as models
 from api.permissions import WEBHOOKS_MANAGE
-from api.resources import ApiResources
 from api.security import Principal
+from api.services import webhook_admin
 from api.services import webhooks as service
 from api.url_policy import UrlRefusedError, check_webhook_url
 from infra.errors import TransientError
-from infra.topics import WEBHOOK_DELIVERY
 from schemas.db.records import WebhookEndpoint
 
 router = APIRouter(prefix="/webhooks", tags=["webhooks"])
@@ -41,11 +40,8 @@ def _with_secret(made: service.EndpointSecret) -> models.EndpointWithSecret:
     return models.EndpointWithSecret(**_endpoint(made.endpoint).model_dump(), secret=made.secret)
 
 
-def _checked_url(url: str, *, allow_private: bool) -> str:
-    try:
-        return check_webhook_url(url, allow_private=allow_private)
-    except UrlRefusedError as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=f"URL refused: {exc}") from exc
+def _refused(exc: UrlRefusedError) -> HTTPException:
+    return HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=f"URL refused: {exc}")
 
 
 def _found(session: Session, endpoint_id: str) -> WebhookEndpoint:
@@ -58,8 +54,7 @@ def _found(session: Session, endpoint_id: str) -> WebhookEndpoint:
 @router.get("", response_model=list[models.Endpoint], summary="Every webhook endpoint")
 def list_endpoints(session: SessionDep, principal: Admin) -> list[models.Endpoint]:
     """Endpoints, oldest first."""
-    rows = session.scalars(select(WebhookEndpoint).order_by(WebhookEndpoint.created_at, WebhookEndpoint.id))
-    return [_endpoint(row) for row in rows]
+    return [_endpoint(row) for row in webhook_admin.all_endpoints(session)]
 
 
 @router.post(
@@ -77,25 +72,20 @@ def create_endpoint(
     principal: Admin,
 ) -> models.EndpointWithSecret:
     """A new enabled endpoint subscribed to `event_types` (all when empty)."""
-    allowed = resources.config.allow_private_webhooks
-    if body.allow_private_addresses and not allowed:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT,
-            detail="This deployment does not allow private webhook addresses",
+    try:
+        made = webhook_admin.register_endpoint(
+            session,
+            principal=principal,
+            request=info,
+            url=body.url,
+            description=body.description,
+            event_types=body.event_types,
+            allow_private=body.allow_private_addresses,
+            deployment_allows_private=resources.config.allow_private_webhooks,
+            ring=resources.ring,
         )
-    url = _checked_url(body.url, allow_private=allowed)
-    made = service.create_endpoint(
-        session,
-        url=url,
-        description=body.description,
-        event_types=body.event_types,
-        allow_private=body.allow_private_addresses,
-        created_by=principal.actor,
-        ring=resources.ring,
-    )
-    commit_with_audit(session, principal=principal, request=info, action="webhook.create",
-                      target=("webhook_endpoint", made.endpoint.id),
-                      detail={"url": url, "event_types": made.endpoint.event_types})
+    except UrlRefusedError as exc:
+        raise _refused(exc) from exc
     return _with_secret(made)
 
 
@@ -123,21 +113,18 @@ def update_endpoint(
     endpoint = _found(session, endpoint_id)
     url = None
     if body.url is not None:
-        url = _checked_url(body.url, allow_private=resources.config.allow_private_webhooks)
+        try:
+            url = check_webhook_url(body.url, allow_private=resources.config.allow_private_webhooks)
+        except UrlRefusedError as exc:
+            raise _refused(exc) from exc
     endpoint, changed = service.update_endpoint(
         session, endpoint_id=endpoint.id, url=url, description=body.description, event_types=body.event_types
     )
     if changed:
-        audit(
-            session,
-            principal=principal,
-            action="webhook.update",
-            target_type="webhook_endpoint",
-            target_id=endpoint_id,
-            request=info,
-            detail={"fields": changed},
-        )
-    session.commit()
+        commit_with_audit(session, principal=principal, request=info, action="webhook.update",
+                          target=("webhook_endpoint", endpoint_id), detail={"fields": changed})
+    else:
+        session.commit()
     return _endpoint(endpoint)
 
 
@@ -152,18 +139,10 @@ def delete_endpoint(
     endpoint_id: EndpointId, session: SessionDep, info: RequestInfoDep, principal: Admin
 ) -> Response:
     """Remove the endpoint; tasks still queued for it are dropped by the workers."""
-    endpoint = _found(session, endpoint_id)
-    audit(
-        session,
-        principal=principal,
-        action="webhook.delete",
-        target_type="webhook_endpoint",
-        target_id=endpoint_id,
-        request=info,
-        detail={"url": endpoint.url},
-    )
-    session.delete(endpoint)
-    session.commit()
+    try:
+        webhook_admin.delete(session, principal=principal, request=info, endpoint_id=endpoint_id)
+    except service.UnknownEndpointError as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=str(exc)) from exc
     return Response(status_code=204)
 
 
@@ -183,11 +162,13 @@ def rotate_secret(
 ) -> models.EndpointWithSecret:
     """A new secret, shown once; deliveries carry both signatures until the overlap ends."""
     overlap = timedelta(seconds=(body or models.RotateSecret()).overlap_seconds)
-    _found(session, endpoint_id)
-    made = service.rotate_secret(session, endpoint_id=endpoint_id, ring=resources.ring, overlap=overlap)
-    commit_with_audit(session, principal=principal, request=info, action="webhook.rotate_secret",
-                      target=("webhook_endpoint", endpoint_id),
-                      detail={"overlap_seconds": int(overlap.total_seconds())})
+    try:
+        made = webhook_admin.rotate_endpoint_secret(
+            session, principal=principal, request=info, endpoint_id=endpoint_id, ring=resources.ring,
+            overlap=overlap,
+        )
+    except service.UnknownEndpointError as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=str(exc)) from exc
     return _with_secret(made)
 
 
@@ -201,10 +182,10 @@ def enable_endpoint(
     endpoint_id: EndpointId, session: SessionDep, info: RequestInfoDep, principal: Admin
 ) -> models.Endpoint:
     """Enable it with its failure counters reset."""
-    _found(session, endpoint_id)
-    endpoint = service.enable_endpoint(session, endpoint_id=endpoint_id)
-    commit_with_audit(session, principal=principal, request=info, action="webhook.enable",
-                      target=("webhook_endpoint", endpoint_id))
+    try:
+        endpoint = webhook_admin.enable(session, principal=principal, request=info, endpoint_id=endpoint_id)
+    except service.UnknownEndpointError as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=str(exc)) from exc
     return _endpoint(endpoint)
 
 
@@ -232,27 +213,6 @@ def list_deliveries(
     )
 
 
-async def _queue(
-    resources: ApiResources, principal: Principal, info: RequestInfo, task: dict[str, Any], action: str
-) -> None:
-    try:
-        await resources.publisher.publish(
-            schema_topic=WEBHOOK_DELIVERY.name,
-            topic=resources.config.topics.webhook_delivery,
-            key=task["endpoint_id"],
-            value=task,
-        )
-    except TransientError as exc:
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail="Kafka is unavailable") from exc
-
-    def record(session: Session) -> None:
-        commit_with_audit(session, principal=principal, request=info, action=action,
-                          target=("webhook_endpoint", task["endpoint_id"]),
-                          detail={"delivery_id": task["delivery_id"], "event_id": task["event_id"]})
-
-    await resources.database.run(record)
-
-
 def _queued(task: dict[str, Any]) -> models.DeliveryQueued:
     return models.DeliveryQueued(
         delivery_id=task["delivery_id"],
@@ -273,9 +233,14 @@ async def ping_endpoint(
     endpoint_id: EndpointId, resources: ResourcesDep, info: RequestInfoDep, principal: Admin
 ) -> models.DeliveryQueued:
     """Queue a `webhook.ping` delivery; its attempt shows in the delivery log."""
-    await resources.database.run(lambda session: _found(session, endpoint_id))
-    task = service.ping_task(endpoint_id=endpoint_id, now=datetime.now(UTC))
-    await _queue(resources, principal, info, task, "webhook.ping")
+    try:
+        task = await webhook_admin.send_ping(
+            resources, principal=principal, request=info, endpoint_id=endpoint_id
+        )
+    except service.UnknownEndpointError as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=str(exc)) from exc
+    except TransientError as exc:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail="Kafka is unavailable") from exc
     return _queued(task)
 
 
@@ -294,21 +259,14 @@ async def redeliver(
     principal: Admin,
 ) -> models.DeliveryQueued:
     """Queue one more attempt of a delivery that did not succeed."""
-
-    def build(session: Session) -> dict[str, Any]:
-        return service.redelivery_task(
-            session,
-            endpoint_id=endpoint_id,
-            delivery_id=delivery_id,
-            links_base_url=resources.config.links_base_url,
-            now=datetime.now(UTC),
-        )
-
     try:
-        task = await resources.database.run(build)
+        task = await webhook_admin.send_again(
+            resources, principal=principal, request=info, endpoint_id=endpoint_id, delivery_id=delivery_id
+        )
     except service.UnknownEndpointError as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=str(exc)) from exc
     except service.RedeliveryRefusedError as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from exc
-    await _queue(resources, principal, info, task, "webhook.redeliver")
+    except TransientError as exc:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail="Kafka is unavailable") from exc
     return _queued(task)

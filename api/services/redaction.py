@@ -44,9 +44,8 @@ def pii_boxes(session: Session, *, document_id: str, page: int) -> tuple[Box, ..
             FieldProvenance.page == page,
         )
     )
-    boxes = {
-        (x0, y0, x1, y1)
-        for path, x0, y0, x1, y1 in rows
-        if is_pii_path(path) and None not in (x0, y0, x1, y1)
-    }
+    boxes: set[Box] = set()
+    for path, x0, y0, x1, y1 in rows:
+        if is_pii_path(path) and x0 is not None and y0 is not None and x1 is not None and y1 is not None:
+            boxes.add((x0, y0, x1, y1))
     return tuple(sorted(boxes))

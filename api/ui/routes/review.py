@@ -16,19 +16,21 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import Response
 
+from api.audit import RequestInfo
 from api.deps import ContentId, RequestInfoDep, ResourcesDep, SessionDep
 from api.etag import etag_of
-from api.fields import FieldError, correction_value
+from api.fields import FieldError
 from api.permissions import (
     APPLICATIONS_CORRECT,
     APPLICATIONS_READ,
     APPLICATIONS_REPROCESS,
     APPLICATIONS_REVIEW,
 )
+from api.resources import ApiResources
 from api.routes.corrections import submit_command
 from api.routes.reprocess import request_reprocess
 from api.security import Principal
-from api.services.commands import command
+from api.services.command_makers import CommandMaker, correction_maker, review_maker
 from api.ui.fields import form_value
 from api.ui.listing import ListQuery, list_page
 from api.ui.review_queue import Card, read_card
@@ -93,15 +95,26 @@ def review_card(
         session, application_id=application_id, principal=principal, request=info, ring=resources.ring
     )
     if card is not None and above is not None and card.detail.version <= above:
-        return _card_response(
-            request,
-            card,
-            pending_above=above,
-            poll=POLL_SECONDS,
-            message="Sent; waiting for the pipeline to apply it…",
-        )
+        return _pending(request, card, above)
     message = "Applied." if above is not None else None
     return _card_response(request, card, message=message)
+
+
+async def _current_card(
+    resources: ApiResources, info: RequestInfo, principal: Principal, application_id: str
+) -> Card | None:
+    """The card as it is now (read in a worker thread)."""
+    return await resources.database.run(
+        lambda s: read_card(
+            s, application_id=application_id, principal=principal, request=info, ring=resources.ring
+        )
+    )
+
+
+def _pending(request: Request, card: Card | None, above: int) -> Response:
+    """A card that polls until the application's version is past `above`."""
+    message = "Sent; waiting for the pipeline to apply it…"
+    return _card_response(request, card, pending_above=above, poll=POLL_SECONDS, message=message)
 
 
 async def _after_command(
@@ -114,20 +127,9 @@ async def _after_command(
     done: str,
 ) -> Response:
     """The card after a command: the new state (200), or a polling card (202)."""
-    card = await resources.database.run(
-        lambda s: read_card(
-            s, application_id=application_id, principal=principal, request=info, ring=resources.ring
-        )
-    )
+    card = await _current_card(resources, info, principal, application_id)
     if answer.status_code == 202:
-        above = int(json.loads(bytes(answer.body))["expected_version"])
-        return _card_response(
-            request,
-            card,
-            pending_above=above,
-            poll=POLL_SECONDS,
-            message="Sent; waiting for the pipeline to apply it…",
-        )
+        return _pending(request, card, int(json.loads(bytes(answer.body))["expected_version"]))
     return _card_response(request, card, message=done)
 
 
@@ -146,12 +148,37 @@ async def _refused(
         428: "Not saved: the card did not say which version it was made against.",
         503: "Not saved: Kafka is unavailable. Try again shortly.",
     }
-    card = await resources.database.run(
-        lambda s: read_card(
-            s, application_id=application_id, principal=principal, request=info, ring=resources.ring
-        )
-    )
+    card = await _current_card(resources, info, principal, application_id)
     return _card_response(request, card, error=reasons.get(exc.status_code, str(exc.detail)))
+
+
+async def _submit(
+    request: Request,
+    resources: ApiResources,
+    info: RequestInfo,
+    principal: Principal,
+    application_id: str,
+    *,
+    version: int,
+    make: CommandMaker,
+    action: str,
+    done: str,
+) -> Response:
+    """Send a command made against `version` as the API does, and answer with the card after it."""
+    try:
+        answer = await submit_command(
+            resources=resources,
+            principal=principal,
+            info=info,
+            application_id=application_id,
+            if_match=etag_of(version),
+            make=make,
+            action=action,
+            reveal=False,
+        )
+    except HTTPException as exc:
+        return await _refused(request, resources, info, principal, application_id, exc)
+    return await _after_command(request, resources, info, principal, application_id, answer, done)
 
 
 @router.post("/applications/{application_id}/corrections", dependencies=[Depends(csrf_protected)])
@@ -167,38 +194,22 @@ async def correct_field(
     reason: Annotated[str | None, Form(max_length=2000)] = None,
 ) -> Response:
     """Correct one field as `POST /api/v1/applications/{id}/corrections` does, against `version`."""
-
-    def make(expected: int) -> dict[str, Any]:
-        typed = correction_value(field, form_value(field, value), ring=resources.ring)
-        return command(
-            command_type="correct_field",
-            application_id=application_id,
-            actor=principal.actor,
-            expected_version=expected,
-            field=field,
-            value=typed,
-            reason=reason or None,
-        )
-
     try:
-        answer = await submit_command(
-            resources=resources,
-            principal=principal,
-            info=info,
-            application_id=application_id,
-            if_match=etag_of(version),
-            make=make,
-            action="application.correct",
-            reveal=False,
-        )
+        typed = form_value(field, value)
     except FieldError as exc:
-        return await _refused(
-            request, resources, info, principal, application_id, HTTPException(422, str(exc))
-        )
-    except HTTPException as exc:
-        return await _refused(request, resources, info, principal, application_id, exc)
-    return await _after_command(
-        request, resources, info, principal, application_id, answer, f"Corrected {field}."
+        refused = HTTPException(422, str(exc))
+        return await _refused(request, resources, info, principal, application_id, refused)
+    make = correction_maker(
+        application_id=application_id,
+        actor=principal.actor,
+        field=field,
+        value=typed,
+        reason=reason or None,
+        ring=resources.ring,
+    )
+    return await _submit(
+        request, resources, info, principal, application_id,
+        version=version, make=make, action="application.correct", done=f"Corrected {field}.",
     )
 
 
@@ -214,32 +225,14 @@ async def review_application(
     note: Annotated[str | None, Form(max_length=2000)] = None,
 ) -> Response:
     """Sign off (approve, i.e. mark reviewed) or reject, as `POST /api/v1/applications/{id}/review`."""
-
-    def make(expected: int) -> dict[str, Any]:
-        return command(
-            command_type="review",
-            application_id=application_id,
-            actor=principal.actor,
-            expected_version=expected,
-            decision=decision,
-            reason=note or None,
-        )
-
-    try:
-        answer = await submit_command(
-            resources=resources,
-            principal=principal,
-            info=info,
-            application_id=application_id,
-            if_match=etag_of(version),
-            make=make,
-            action="application.review",
-            reveal=False,
-        )
-    except HTTPException as exc:
-        return await _refused(request, resources, info, principal, application_id, exc)
+    make = review_maker(
+        application_id=application_id, actor=principal.actor, decision=decision, note=note or None
+    )
     done = "Marked reviewed." if decision == "approve" else "Rejected."
-    return await _after_command(request, resources, info, principal, application_id, answer, done)
+    return await _submit(
+        request, resources, info, principal, application_id,
+        version=version, make=make, action="application.review", done=done,
+    )
 
 
 @router.post("/applications/{application_id}/reprocess", dependencies=[Depends(csrf_protected)])
@@ -263,9 +256,5 @@ async def reprocess_application(
         )
     except HTTPException as exc:
         return await _refused(request, resources, info, principal, application_id, exc)
-    card = await resources.database.run(
-        lambda s: read_card(
-            s, application_id=application_id, principal=principal, request=info, ring=resources.ring
-        )
-    )
+    card = await _current_card(resources, info, principal, application_id)
     return _card_response(request, card, message="Reprocessing requested; the card updates when it is done.")

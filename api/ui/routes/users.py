@@ -1,6 +1,7 @@
 """Users and API keys (users:manage): list, create (a one-time password or key shown once), change
-role or activity, revoke keys. Through api/services/users.py, audited like the API's routes; the
-principal cache is cleared after every change so it applies at the next request."""
+role or activity, revoke keys. Through api/services/user_admin.py, the same audited changes the
+API's routes make; the principal cache is cleared after every change so it applies at the next
+request."""
 
 from __future__ import annotations
 
@@ -9,19 +10,18 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.audit import audit
 from api.deps import RecordId, RequestInfoDep, ResourcesDep, SessionDep
 from api.models.users import ApiKeyCreate, UserCreate
 from api.permissions import USERS_MANAGE
 from api.security import Principal
+from api.services import user_admin as admin
 from api.services import users as service
 from api.ui.config import UI_PREFIX
 from api.ui.session import csrf_protected, ui_require
 from api.ui.templating import redirect, render
-from schemas.db.records import ROLES, ApiKey, User
+from schemas.db.records import ROLES
 
 router = APIRouter(include_in_schema=False)
 Admin = Annotated[Principal, Depends(ui_require(USERS_MANAGE))]
@@ -29,11 +29,9 @@ USERS = f"{UI_PREFIX}/users"
 
 
 def _page(request: Request, session: Session, *, status_code: int = 200, **context: Any) -> Response:
-    users = list(session.scalars(select(User).order_by(User.email)))
-    keys = list(session.scalars(select(ApiKey).order_by(ApiKey.created_at.desc())))
     values = {
-        "users": users,
-        "keys": keys,
+        "users": admin.all_users(session),
+        "keys": admin.all_api_keys(session),
         "roles": ROLES,
         "title": "Users and API keys",
         "nav": "users",
@@ -66,21 +64,14 @@ def create_user(
     """A new user with a one-time password, shown once."""
     try:
         body = UserCreate(email=email.strip(), role=role, full_name=full_name or None)  # type: ignore[arg-type]
-        created = service.create_user(session, email=body.email, role=body.role, full_name=body.full_name)
+        created = admin.add_user(
+            session, principal=principal, request=info, email=body.email, role=body.role,
+            full_name=body.full_name,
+        )
     except ValidationError as exc:
         return _page(request, session, error=_first_error(exc), status_code=422)
     except service.DuplicateError as exc:
         return _page(request, session, error=str(exc), status_code=409)
-    audit(
-        session,
-        principal=principal,
-        action="user.create",
-        target_type="user",
-        target_id=created.user.id,
-        request=info,
-        detail={"role": body.role},
-    )
-    session.commit()
     return _page(request, session, password=created.one_time_password, password_for=created.user.email)
 
 
@@ -101,20 +92,11 @@ def update_user(
     if user_id == principal.user_id and (role != principal.role or not active):
         return _page(request, session, error="You cannot demote or deactivate yourself.", status_code=409)
     try:
-        user, changed = service.update_user(session, user_id=user_id, role=role, is_active=active)
+        admin.change_user(
+            session, principal=principal, request=info, user_id=user_id, role=role, is_active=active
+        )
     except service.UnknownRecordError:
         return _page(request, session, error="No such user.", status_code=404)
-    if changed:
-        audit(
-            session,
-            principal=principal,
-            action="user.update",
-            target_type="user",
-            target_id=user_id,
-            request=info,
-            detail={"fields": changed, "role": user.role},
-        )
-    session.commit()
     resources.principals.clear()
     return redirect(request, USERS)
 
@@ -133,17 +115,7 @@ def create_api_key(
         body = ApiKeyCreate(name=name.strip(), role=role)  # type: ignore[arg-type]
     except ValidationError as exc:
         return _page(request, session, error=_first_error(exc), status_code=422)
-    created = service.create_api_key(session, name=body.name, role=body.role)
-    audit(
-        session,
-        principal=principal,
-        action="api_key.create",
-        target_type="api_key",
-        target_id=created.row.id,
-        request=info,
-        detail={"role": created.row.role, "user_id": None, "prefix": created.row.prefix},
-    )
-    session.commit()
+    created = admin.add_api_key(session, principal=principal, request=info, name=body.name, role=body.role)
     return _page(request, session, api_key=created.key, api_key_name=created.row.name)
 
 
@@ -158,17 +130,8 @@ def revoke_api_key(
 ) -> Response:
     """Revoke a key at once."""
     try:
-        service.revoke_api_key(session, key_id=key_id)
+        admin.revoke_key(session, principal=principal, request=info, key_id=key_id)
     except service.UnknownRecordError:
         return _page(request, session, error="No such API key.", status_code=404)
-    audit(
-        session,
-        principal=principal,
-        action="api_key.revoke",
-        target_type="api_key",
-        target_id=key_id,
-        request=info,
-    )
-    session.commit()
     resources.principals.clear()
     return redirect(request, USERS)

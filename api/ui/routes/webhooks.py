@@ -1,34 +1,32 @@
 """Webhook endpoints (webhooks:manage): register, subscriptions, secret rotation (secret shown once),
 test ping, re-enable, delete, the delivery log with status codes, and redelivery.
 
-Every change goes through api/services/webhooks.py and is audited like the API's routes; pings and
-redeliveries are delivery tasks on the delivery topic, sent by the webhook workers.
+Every change goes through api/services/webhook_admin.py, audited as the API's routes are (they share
+it); pings and redeliveries are delivery tasks on the delivery topic, sent by the webhook workers.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from contextlib import suppress
+from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Path, Request
 from fastapi.responses import Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.audit import RequestInfo, audit
 from api.deps import RecordId, RequestInfoDep, ResourcesDep, SessionDep
 from api.models.webhooks import DAY_SECONDS, EventType
 from api.permissions import WEBHOOKS_MANAGE
 from api.resources import ApiResources
 from api.security import Principal
+from api.services import webhook_admin
 from api.services import webhooks as service
 from api.ui.config import UI_PREFIX
 from api.ui.session import csrf_protected, ui_require
 from api.ui.templating import redirect, render
-from api.url_policy import UrlRefusedError, check_webhook_url
+from api.url_policy import UrlRefusedError
 from infra.errors import TransientError
-from infra.topics import WEBHOOK_DELIVERY
-from schemas.db.records import WebhookEndpoint
 
 router = APIRouter(include_in_schema=False)
 Manager = Annotated[Principal, Depends(ui_require(WEBHOOKS_MANAGE))]
@@ -38,11 +36,8 @@ WEBHOOKS = f"{UI_PREFIX}/webhooks"
 
 
 def _page(request: Request, session: Session, resources: ApiResources, **context: Any) -> Response:
-    endpoints = list(
-        session.scalars(select(WebhookEndpoint).order_by(WebhookEndpoint.created_at, WebhookEndpoint.id))
-    )
     values = {
-        "endpoints": endpoints,
+        "endpoints": webhook_admin.all_endpoints(session),
         "event_types": EVENT_TYPES,
         "title": "Webhooks",
         "nav": "webhooks",
@@ -60,20 +55,6 @@ def webhooks_page(
     return _page(request, session, resources)
 
 
-def _audit(
-    session: Session, principal: Principal, info: RequestInfo, action: str, target: str, **detail: Any
-) -> None:
-    audit(
-        session,
-        principal=principal,
-        action=action,
-        target_type="webhook_endpoint",
-        target_id=target,
-        request=info,
-        detail=detail or None,
-    )
-
-
 @router.post("/webhooks", dependencies=[Depends(csrf_protected)])
 def create_webhook(
     request: Request,
@@ -87,25 +68,20 @@ def create_webhook(
     allow_private: Annotated[bool, Form()] = False,
 ) -> Response:
     """Register an endpoint (URL policy first); its signing secret is shown this once."""
-    chosen = [kind for kind in event_types or [] if kind in EVENT_TYPES]
-    allowed = resources.config.allow_private_webhooks
     try:
-        if allow_private and not allowed:
-            raise UrlRefusedError("this deployment does not allow private webhook addresses")
-        checked = check_webhook_url(url.strip(), allow_private=allowed)
+        made = webhook_admin.register_endpoint(
+            session,
+            principal=principal,
+            request=info,
+            url=url,
+            description=description or None,
+            event_types=[kind for kind in event_types or [] if kind in EVENT_TYPES],
+            allow_private=allow_private,
+            deployment_allows_private=resources.config.allow_private_webhooks,
+            ring=resources.ring,
+        )
     except UrlRefusedError as exc:
         return _page(request, session, resources, error=f"URL refused: {exc}", form_url=url, status_code=422)
-    made = service.create_endpoint(
-        session,
-        url=checked,
-        description=description or None,
-        event_types=chosen,
-        allow_private=allow_private,
-        created_by=principal.actor,
-        ring=resources.ring,
-    )
-    _audit(session, principal, info, "webhook.create", made.endpoint.id, url=checked, event_types=chosen)
-    session.commit()
     return _page(request, session, resources, secret=made.secret, secret_for=made.endpoint)
 
 
@@ -120,13 +96,16 @@ def rotate_secret(
 ) -> Response:
     """A new signing secret, shown once; the old one keeps signing for a day."""
     try:
-        made = service.rotate_secret(
-            session, endpoint_id=endpoint_id, ring=resources.ring, overlap=timedelta(seconds=DAY_SECONDS)
+        made = webhook_admin.rotate_endpoint_secret(
+            session,
+            principal=principal,
+            request=info,
+            endpoint_id=endpoint_id,
+            ring=resources.ring,
+            overlap=timedelta(seconds=DAY_SECONDS),
         )
     except service.UnknownEndpointError:
         return _page(request, session, resources, error="No such endpoint.", status_code=404)
-    _audit(session, principal, info, "webhook.rotate_secret", endpoint_id, overlap_seconds=DAY_SECONDS)
-    session.commit()
     return _page(request, session, resources, secret=made.secret, secret_for=made.endpoint)
 
 
@@ -135,12 +114,8 @@ def enable_webhook(
     endpoint_id: RecordId, request: Request, session: SessionDep, info: RequestInfoDep, principal: Manager
 ) -> Response:
     """Re-enable an endpoint disabled after sustained failure."""
-    try:
-        service.enable_endpoint(session, endpoint_id=endpoint_id)
-    except service.UnknownEndpointError:
-        return redirect(request, WEBHOOKS)
-    _audit(session, principal, info, "webhook.enable", endpoint_id)
-    session.commit()
+    with suppress(service.UnknownEndpointError):
+        webhook_admin.enable(session, principal=principal, request=info, endpoint_id=endpoint_id)
     return redirect(request, WEBHOOKS)
 
 
@@ -149,11 +124,8 @@ def delete_webhook(
     endpoint_id: RecordId, request: Request, session: SessionDep, info: RequestInfoDep, principal: Manager
 ) -> Response:
     """Delete an endpoint and its delivery log."""
-    endpoint = session.get(WebhookEndpoint, endpoint_id)
-    if endpoint is not None:
-        _audit(session, principal, info, "webhook.delete", endpoint_id, url=endpoint.url)
-        session.delete(endpoint)
-        session.commit()
+    with suppress(service.UnknownEndpointError):
+        webhook_admin.delete(session, principal=principal, request=info, endpoint_id=endpoint_id)
     return redirect(request, WEBHOOKS)
 
 
@@ -174,43 +146,17 @@ def deliveries(
     return render(request, "_deliveries.html", {"rows": rows, "endpoint_id": endpoint_id})
 
 
-async def _queue(
-    resources: ApiResources, principal: Principal, info: RequestInfo, task: dict[str, Any], action: str
-) -> None:
-    """Publish a delivery task (raises TransientError) and audit it."""
-    await resources.publisher.publish(
-        schema_topic=WEBHOOK_DELIVERY.name,
-        key=task["endpoint_id"],
-        value=task,
-        topic=resources.config.topics.webhook_delivery,
-    )
-
-    def record(session: Session) -> None:
-        _audit(
-            session,
-            principal,
-            info,
-            action,
-            task["endpoint_id"],
-            delivery_id=task["delivery_id"],
-            event_id=task["event_id"],
-        )
-        session.commit()
-
-    await resources.database.run(record)
-
-
 @router.post("/webhooks/{endpoint_id}/ping", dependencies=[Depends(csrf_protected)])
 async def ping(
     endpoint_id: RecordId, request: Request, resources: ResourcesDep, info: RequestInfoDep, principal: Manager
 ) -> Response:
     """Queue a signed test ping; its attempt shows in the delivery log."""
-    known = await resources.database.run(lambda s: s.get(WebhookEndpoint, endpoint_id) is not None)
-    if not known:
-        return render(request, "_notice.html", {"error": "No such endpoint."}, status_code=404)
-    task = service.ping_task(endpoint_id=endpoint_id, now=datetime.now(UTC))
     try:
-        await _queue(resources, principal, info, task, "webhook.ping")
+        task = await webhook_admin.send_ping(
+            resources, principal=principal, request=info, endpoint_id=endpoint_id
+        )
+    except service.UnknownEndpointError:
+        return render(request, "_notice.html", {"error": "No such endpoint."}, status_code=404)
     except TransientError:
         return render(request, "_notice.html", {"error": "Kafka is unavailable; try again shortly."})
     return render(request, "_notice.html", {"message": f"Test ping queued (delivery {task['delivery_id']})."})
@@ -228,19 +174,10 @@ async def redeliver(
     principal: Manager,
 ) -> Response:
     """Send a failed delivery once more (same webhook-id and body)."""
-
-    def build(session: Session) -> dict[str, Any]:
-        return service.redelivery_task(
-            session,
-            endpoint_id=endpoint_id,
-            delivery_id=delivery_id,
-            links_base_url=resources.config.links_base_url,
-            now=datetime.now(UTC),
-        )
-
     try:
-        task = await resources.database.run(build)
-        await _queue(resources, principal, info, task, "webhook.redeliver")
+        await webhook_admin.send_again(
+            resources, principal=principal, request=info, endpoint_id=endpoint_id, delivery_id=delivery_id
+        )
     except (service.UnknownEndpointError, service.RedeliveryRefusedError) as exc:
         return render(request, "_notice.html", {"error": f"Not redelivered: {exc}."})
     except TransientError:

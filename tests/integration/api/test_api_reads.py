@@ -211,7 +211,7 @@ def test_an_unknown_application_is_not_found(api):
 
 def test_a_document_download_streams_the_original_bytes_and_is_logged(api):
     document_id = api["values"][0]["documents"][0]["document_id"]
-    answer = get(api, f"/documents/{document_id}/content", role="analyst")
+    answer = get(api, f"/documents/{document_id}/content", role="underwriter")
     assert answer.status_code == 200 and answer.content == b"%PDF-1.7 original bytes of the first document"
     assert answer.headers["content-type"] == "application/pdf"
     assert "filename*=UTF-8''M%C3%A4rz%20statement.pdf" in answer.headers["content-disposition"]
@@ -229,6 +229,10 @@ def test_a_document_download_streams_the_original_bytes_and_is_logged(api):
     assert ("0" * 64, 404, True) in logged
 
 
-def test_a_partner_may_not_download_documents(api):
+def test_only_callers_with_pii_read_may_download_originals_which_show_pii_in_clear(api):
     document_id = api["values"][0]["documents"][0]["document_id"]
-    assert get(api, f"/documents/{document_id}/content", role="partner").status_code == 403
+    for role in ("analyst", "partner"):
+        for route in ("content", "download-url"):
+            assert get(api, f"/documents/{document_id}/{route}", role=role).status_code == 403, (role, route)
+    for role in ("admin", "underwriter"):
+        assert get(api, f"/documents/{document_id}/content", role=role).status_code == 200, role

@@ -14,6 +14,7 @@ Screenshots of every screen go to artifacts/screenshots/.
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import uuid
@@ -24,9 +25,11 @@ from typing import Any
 import httpx
 import pytest
 from confluent_kafka.admin import NewTopic
+from PIL import Image
 from playwright.sync_api import BrowserContext, Page, Playwright, expect, sync_playwright
 
 from api.config import ApiTopics
+from api.services.redaction import is_pii_path
 from consumers.postgres_sink.runner import SinkConfig
 from infra.crypto import new_key_spec, parse_key_ring
 from infra.object_store import object_store_from_url
@@ -392,3 +395,37 @@ def test_an_analyst_without_pii_read_never_sees_an_ssn(world, browser):
     page.goto(f"{world['base']}/ui/review")
     assert not [ssn for ssn in ssns if ssn in page.content()]
     shot(page, "08-analyst-detail-masked")
+
+
+def covered(png: bytes, box: dict[str, float]) -> bool:
+    """Whether every pixel inside `box` (fractions of the page, shrunk by a pixel) is black."""
+    image = Image.open(io.BytesIO(png)).convert("L")
+    inner = (
+        round(box["x0"] * image.width) + 1,
+        round(box["y0"] * image.height) + 1,
+        round(box["x1"] * image.width) - 1,
+        round(box["y1"] * image.height) - 1,
+    )
+    return image.crop(inner).getextrema() == (0, 0)
+
+
+def test_an_analyst_sees_the_pii_on_the_page_images_covered(world, browser):
+    located = [
+        (demo.application_id, field)
+        for demo in world["demos"]
+        for field in detail_of(world, demo.application_id)["fields"]
+        if is_pii_path(field["path"]) and field["document_id"] and field["page"] and field["box"]
+    ]
+    assert located, "the pipeline located no PII on any page"
+    page = sign_in(browser, world, "analyst")
+    for _, field in located:
+        answer = page.request.get(f"{world['base']}/ui/documents/{field['document_id']}/pages/{field['page']}")
+        assert answer.ok and covered(answer.body(), field["box"]), field["path"]
+    application_id, field = next((item for item in located if item[1]["page"] == 1), located[0])
+    page.goto(f"{world['base']}/ui/applications/{application_id}")
+    viewer = page.locator(f"[data-src$='/documents/{field['document_id']}/pages/']")
+    viewer.scroll_into_view_if_needed()
+    image = viewer.locator("[data-page-image]")
+    expect(image).to_be_visible()
+    page.wait_for_function("image => image.complete && image.naturalWidth > 0", arg=image.element_handle())
+    shot(page, "09-analyst-page-image-redacted")

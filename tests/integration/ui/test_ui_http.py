@@ -12,7 +12,9 @@ from datetime import timedelta
 
 import httpx
 import pytest
+from PIL import Image
 from reportlab.lib.pagesizes import letter
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen import canvas
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -47,12 +49,28 @@ APPLICATIONS = 1000
 PDF_INDEX = 7  # the application whose document has real bytes in the object store
 
 
+SSN_AT = (72.0, 600.0, 18)  # x, baseline y (points from the bottom-left) and font size of the SSN
+
+
 def one_page_pdf() -> bytes:
+    """A letter page with an EIN and, at SSN_AT, the owner's SSN printed in clear."""
     buffer = io.BytesIO()
     page = canvas.Canvas(buffer, pagesize=letter)
     page.drawString(72, 700, "EIN 12-3456789")
+    x, y, size = SSN_AT
+    page.setFont("Helvetica-Bold", size)
+    page.drawString(x, y, SSN)
     page.save()
     return buffer.getvalue()
+
+
+def ssn_box() -> dict[str, float]:
+    """Where one_page_pdf printed the SSN, as a provenance box (fractions of the page, top-left origin)."""
+    x, y, size = SSN_AT
+    width, height = letter
+    right = x + stringWidth(SSN, "Helvetica-Bold", size)
+    top, bottom = height - y - size, height - y + 4
+    return {"x0": x / width, "y0": top / height, "x1": right / width, "y1": bottom / height}
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
@@ -68,6 +86,11 @@ def ui(request, tmp_path_factory):
         values = [application_value(index, ring) for index in range(APPLICATIONS)]
         values[PDF_INDEX]["documents"][0]["blob"].update(
             uri=stored.uri, size=stored.size, sha256=stored.sha256
+        )
+        document_id = values[PDF_INDEX]["documents"][0]["document_id"]
+        values[PDF_INDEX]["fields"].append(
+            {"path": "owners[0].ssn", "document_id": document_id, "page": 1, "box": ssn_box(),
+             "confidence": 0.95, "source": "extracted", "errors": []}
         )
         seed(url, values)
         with serving(settings) as base:
@@ -242,6 +265,51 @@ def test_a_page_image_is_rendered_from_the_stored_document_and_its_access_logged
         )
     engine.dispose()
     assert codes == [200, 404]
+
+
+def _box_pixels(png: bytes) -> tuple[Image.Image, Image.Image]:
+    """(the whole page, the SSN's box on it shrunk by a pixel) from a page image."""
+    page = Image.open(io.BytesIO(png)).convert("L")
+    box = ssn_box()
+    inner = (
+        round(box["x0"] * page.width) + 1,
+        round(box["y0"] * page.height) + 1,
+        round(box["x1"] * page.width) - 1,
+        round(box["y1"] * page.height) - 1,
+    )
+    return page, page.crop(inner)
+
+
+def test_an_analyst_sees_the_ssn_on_a_page_image_covered_and_an_underwriter_sees_it(ui):
+    document_id = ui["values"][PDF_INDEX]["documents"][0]["document_id"]
+    path = f"{UI}/documents/{document_id}/pages/1"
+    analyst = ui["clients"]["analyst"].get(path)
+    underwriter = ui["clients"]["underwriter"].get(path)
+    assert analyst.status_code == underwriter.status_code == 200
+    assert analyst.content != underwriter.content
+    page, box = _box_pixels(analyst.content)
+    assert box.getextrema() == (0, 0), "the SSN's box is not covered for the analyst"
+    assert page.getextrema() == (0, 255)  # the rest of the page (the EIN) is still there
+    assert analyst.headers["cache-control"] == "private, max-age=300" and analyst.headers["vary"] == "Cookie"
+    page, box = _box_pixels(underwriter.content)
+    histogram = box.histogram()
+    assert histogram[255] > 0 and sum(histogram[:128]) > 0, "the underwriter should see the printed SSN"
+    assert sum(histogram[:128]) < box.width * box.height / 2  # glyphs on paper, not a black box
+    assert underwriter.headers["cache-control"] == "private, no-store"
+    again = ui["clients"]["analyst"].get(path)  # from the cache, still redacted
+    assert again.content == analyst.content
+
+
+def test_originals_download_only_with_pii_read_in_the_ui_as_in_the_api(ui):
+    document_id = ui["values"][PDF_INDEX]["documents"][0]["document_id"]
+    path = f"{UI}/documents/{document_id}/content"
+    assert ui["clients"]["analyst"].get(path).status_code == 403
+    original = ui["clients"]["underwriter"].get(path)
+    assert original.status_code == 200 and original.content.startswith(b"%PDF")
+    assert "attachment" in original.headers["content-disposition"]
+    detail_page = f"{UI}/applications/{ui['values'][PDF_INDEX]['application_id']}"
+    assert "Download the original" not in ui["clients"]["analyst"].get(detail_page).text
+    assert path in ui["clients"]["underwriter"].get(detail_page).text
 
 
 def test_the_dashboard_counts_applications_and_refreshes_as_a_fragment(ui):

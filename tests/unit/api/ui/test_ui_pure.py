@@ -18,6 +18,7 @@ from reportlab.pdfgen import canvas
 from api.fields import FieldError
 from api.lag import GroupTopicProgress, KafkaProgress
 from api.models.applications import ApplicationDetail, Box, Finding, PiiValue, Provenance
+from api.services.redaction import is_pii_path
 from api.ui import formatting
 from api.ui.csrf import csrf_token, csrf_valid, new_nonce
 from api.ui.dashboard import percentile, period_starts, stage_lag
@@ -28,7 +29,7 @@ from api.ui.listing import (
     encode_list_cursor,
     search_terms,
 )
-from api.ui.page_images import PageImageCache, PageNotRenderableError, render_page
+from api.ui.page_images import PageImageCache, PageNotRenderableError, redact, render_page
 from api.ui.review_queue import card_of
 from api.ui.routes.applications import csv_cell
 from api.ui.routes.auth import safe_next
@@ -260,10 +261,46 @@ def test_pages_render_as_png_of_the_asked_width_from_pdf_and_image_bytes():
 
 def test_the_page_cache_keeps_the_most_recently_used_within_its_bound():
     cache = PageImageCache(max_bytes=10)
-    cache.put("a", 1, b"12345")
-    cache.put("b", 1, b"12345")
-    assert cache.get("a", 1) == b"12345"  # now the most recent
-    cache.put("c", 1, b"123")
-    assert cache.get("b", 1) is None and cache.get("a", 1) and cache.get("c", 1)
-    cache.put("huge", 1, b"x" * 11)
-    assert cache.get("huge", 1) is None
+    cache.put("a", 1, None, b"12345")
+    cache.put("b", 1, None, b"12345")
+    assert cache.get("a", 1, None) == b"12345"  # now the most recent
+    cache.put("c", 1, None, b"123")
+    assert cache.get("b", 1, None) is None and cache.get("a", 1, None) and cache.get("c", 1, None)
+    cache.put("huge", 1, None, b"x" * 11)
+    assert cache.get("huge", 1, None) is None
+
+
+def test_the_page_cache_never_answers_a_clear_page_for_a_redacted_one_or_the_reverse():
+    cache = PageImageCache()
+    box = (0.1, 0.1, 0.3, 0.2)
+    cache.put("a", 1, None, b"clear")
+    assert cache.get("a", 1, ()) is None and cache.get("a", 1, (box,)) is None
+    cache.put("a", 1, (box,), b"redacted")
+    assert cache.get("a", 1, None) == b"clear" and cache.get("a", 1, (box,)) == b"redacted"
+    assert cache.get("a", 1, ((0.5, 0.5, 0.6, 0.6),)) is None  # other boxes: another redaction
+
+
+def test_redaction_paints_each_box_opaque_and_leaves_the_rest_of_the_page():
+    page = Image.new("RGB", (200, 100), "white")
+    buffer = io.BytesIO()
+    page.save(buffer, format="PNG")
+    redacted = Image.open(io.BytesIO(redact(buffer.getvalue(), ((0.25, 0.5, 0.5, 0.7),), margin=2)))
+    assert redacted.size == (200, 100)
+    covered = redacted.crop((48, 48, 103, 73))  # the box (50..100 x 50..70) grown by the margin
+    assert covered.getextrema() == ((0, 0), (0, 0), (0, 0))
+    assert redacted.getpixel((10, 10)) == (255, 255, 255) and redacted.getpixel((150, 90)) == (255, 255, 255)
+    assert redacted.getpixel((105, 60)) == (255, 255, 255)
+    untouched = Image.open(io.BytesIO(redact(buffer.getvalue(), ())))
+    assert untouched.getextrema() == ((255, 255), (255, 255), (255, 255))
+
+
+def test_the_pii_paths_are_the_ones_the_api_masks():
+    pii = [
+        "owners[0].ssn",
+        "owners[1].date_of_birth",
+        "voided_check.account_number",
+        "voided_check.routing_number",
+    ]
+    assert all(is_pii_path(path) for path in pii)
+    plain = ["merchant.ein", "owners[0].name", "bank_statements[0].account_last4", "nonsense", "x[0].ssn"]
+    assert not any(is_pii_path(path) for path in plain)
