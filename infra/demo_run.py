@@ -173,7 +173,7 @@ def applications_table(settings: Settings, sent: list[SentMessage]) -> Table:
 def print_where(settings: Settings, console: Console, password: str | None) -> None:
     """Where the API is, how to sign in, and how to stop the system."""
     base = _api_url(settings)
-    console.print(f"\nThe API is at [bold]{base}{API_PREFIX}[/] "
+    console.print(f"\nThe web UI is at [bold]{base}/ui[/]; the API at [bold]{base}{API_PREFIX}[/] "
                   f"(OpenAPI: {base}/docs, metrics: {base}/metrics).")
     if password:
         console.print(f"Sign in as [bold]{DEMO_ADMIN}[/] with the one-time password [bold]{password}[/] "

@@ -95,6 +95,9 @@ def broker_credentials(config: StreamsConfig) -> faust.SASLCredentials | faust.S
     return faust.SSLCredentials(context)
 
 
+CONSUMER_METADATA_MAX_AGE_MS = 5_000
+
+
 def faust_settings(config: StreamsConfig) -> dict[str, Any]:
     """The keyword arguments of `faust.App` for `config`; raises ValueError on an unsupported store."""
     if not config.store.startswith(SUPPORTED_STORES):
@@ -116,6 +119,10 @@ def faust_settings(config: StreamsConfig) -> dict[str, Any]:
         "producer_request_timeout": config.request_timeout_s,
         "producer_acks": -1,
         "consumer_auto_offset_reset": "earliest",
+        # Faust creates its changelog and repartition topics just before the consumer joins; when the
+        # broker's metadata does not show them yet, the leader assigns without them and only notices
+        # at the next metadata refresh (5 minutes by default), with tables and agents idle meanwhile.
+        "consumer_metadata_max_age_ms": CONSUMER_METADATA_MAX_AGE_MS,
         "topic_replication_factor": config.replication_factor,
         "topic_partitions": 6,  # changelogs of tables co-partitioned with the 6-partition topics they read
         "key_serializer": "raw",

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from schemas import ids
+
 REDRIVE_HEADER = "mca-redrive-of"
 MAX_ERROR_CHARS = 2000
 
@@ -66,6 +68,21 @@ def dead_letter(
         "worker": worker,
         "at": at.astimezone(UTC),
     }
+
+
+def application_of(value: Mapping[str, Any] | None) -> str | None:
+    """The application a decoded pipeline message belongs to: its own `application_id`, its
+    submission context's (document- and page-level events), or, for an mca.email.received event,
+    the id split derives from its Message-ID and submission id (schemas.ids.application_id)."""
+    if not value:
+        return None
+    found = value.get("application_id")
+    submission = value.get("submission")
+    if not found and isinstance(submission, Mapping):
+        found = submission.get("application_id")
+    if not found and isinstance(value.get("submission_id"), str) and "raw" in value:
+        found = ids.application_id(value.get("message_id"), value["submission_id"])
+    return found if isinstance(found, str) and found else None
 
 
 def dead_letter_key(source: SourceMessage) -> bytes:

@@ -5,6 +5,11 @@ earlier submissions through the run, so a resend or another ISO broker's copy is
 the platform would. Reading runs ahead: the next few submissions' pages are rendered and OCR'd in
 the CPU pool (one single-threaded process per core) while earlier ones are still being read.
 The steps are those of streams/pipeline.py, exactly as the Faust agents call them.
+
+A step that raises where it should have given a status (an internal error: a bug, a library crash
+on a hostile file) is what the Faust path dead-letters; here it fails that document (or, split, the
+whole submission) the same way, and the same pure assemble step makes the application `failed`
+(streams/stages/assemble.py). Other inputs of the run go on.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from streams import pipeline
 from streams.pipeline import DocumentEntry, PageOutcome, SubmissionInfo
 from streams.pool import CpuPool, CpuPoolError, WorkerCrashedError
 from streams.stages.application_json import application_to_json
-from streams.stages.assemble import Application, DocumentResult
+from streams.stages.assemble import Application, DocumentResult, StageFailure, failed_document
 from streams.stages.assemble_memory import AssembleMemory
 from streams.stages.limits import Limits
 from streams.stages.reading import DocumentPlan, PagePlan
@@ -33,10 +38,12 @@ LOOKAHEAD = 3  # submissions read ahead of the one being assembled
 
 @dataclass(frozen=True)
 class ReadSubmission:
-    """A submission whose documents are all read and extracted, ready to assemble."""
+    """A submission whose documents are all read and extracted (or failed), ready to assemble;
+    `failures` when a stage failed on the whole submission (split)."""
 
     info: SubmissionInfo
     results: tuple[DocumentResult, ...]
+    failures: tuple[StageFailure, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -75,7 +82,11 @@ class LocalRunner:
     async def read_email(self, raw: bytes) -> ReadSubmission:
         """Split an email and read every document of it."""
         info = await asyncio.to_thread(pipeline.submission_from_email, raw)
-        entries = await self._run(pipeline.split_submission, raw, info.submission_id, self.limits)
+        try:
+            entries = await self._run(pipeline.split_submission, raw, info.submission_id, self.limits)
+        except Exception as exc:  # an internal error: the Faust path dead-letters it (see the module doc)
+            logger.exception("splitting %s failed", info.submission_id)
+            return ReadSubmission(info, (), (StageFailure("split", type(exc).__name__),))
         return await self.read_entries(info, entries)
 
     async def read_entries(
@@ -86,29 +97,42 @@ class LocalRunner:
         return ReadSubmission(info, tuple(results))
 
     async def read_document(self, entry: DocumentEntry, data: bytes) -> DocumentResult:
-        """Plan, read every planned page, put the document together and extract it."""
+        """Plan, read every planned page, put the document together and extract it. A step raising
+        (an internal error) fails the document, named after the Faust stage that runs the step."""
+        stage = "render"
         try:
-            plan = await self._run(pipeline.plan_entry, entry, data, self.limits)
-        except CpuPoolError as exc:
-            plan = DocumentPlan("invalid", "corrupt", f"could not be opened: {exc}")
-        decided = pipeline.decided_from_plan(plan)
-        if decided is not None:
-            outcome = pipeline.refused_outcome(decided)
-        else:
-            pages = await self._read_pages(data, plan)
-            outcome = pipeline.document_reading(
-                page_count=plan.page_count,
-                planned_pages=len(plan.pages),
-                raster=plan.kind == "image" or any(p.kind == "raster" for p in plan.pages),
-                outcomes=pages,
-                form_fields=plan.form_fields,
-            )
-        try:
-            pixels = data if pipeline.needs_bytes(outcome) else None
-            return await self._run(pipeline.extract_entry, entry, outcome, pixels, self.limits)
-        except CpuPoolError as exc:
-            logger.error("extracting %s failed in the pool: %s", entry.filename, exc)
-            return pipeline.extraction_failed(entry, outcome.page_count)
+            try:
+                plan = await self._run(pipeline.plan_entry, entry, data, self.limits)
+            except CpuPoolError as exc:
+                plan = DocumentPlan("invalid", "corrupt", f"could not be opened: {exc}")
+            decided = pipeline.decided_from_plan(plan)
+            if decided is not None:
+                outcome = pipeline.refused_outcome(decided)
+            else:
+                stage = "ocr"  # render_page turns its own errors into page notes: what escapes is OCR's
+                pages = await self._read_pages(data, plan)
+                stage = "assemble-pages"
+                outcome = pipeline.document_reading(
+                    page_count=plan.page_count,
+                    planned_pages=len(plan.pages),
+                    raster=plan.kind == "image" or any(p.kind == "raster" for p in plan.pages),
+                    outcomes=pages,
+                    form_fields=plan.form_fields,
+                )
+            stage = "extract"
+            try:
+                pixels = data if pipeline.needs_bytes(outcome) else None
+                result: DocumentResult = await self._run(
+                    pipeline.extract_entry, entry, outcome, pixels, self.limits
+                )
+            except CpuPoolError as exc:
+                logger.error("extracting %s failed in the pool: %s", entry.filename, exc)
+                result = pipeline.extraction_failed(entry, outcome.page_count)
+            return result
+        except Exception as exc:  # an internal error: the Faust path dead-letters it (see the module doc)
+            logger.exception("%s failed on document %s", stage, entry.document_id)
+            failure = StageFailure(stage, type(exc).__name__, entry.document_id)
+            return failed_document(entry.filename or "", failure)
 
     async def _read_pages(self, data: bytes, plan: DocumentPlan) -> list[PageOutcome]:
         pages = pipeline.pages_to_render(plan)
@@ -135,7 +159,7 @@ class LocalRunner:
 
     def assemble(self, read: ReadSubmission) -> Application:
         """Assemble a read submission against the memory, which then remembers it."""
-        app, self.memory = pipeline.assemble_submission(read.info, read.results, self.memory)
+        app, self.memory = pipeline.assemble_submission(read.info, read.results, self.memory, read.failures)
         return app
 
 

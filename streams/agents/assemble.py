@@ -16,7 +16,17 @@ the agents of streams/agents/assemble_commands.py. A reprocess run (the submissi
 is collected here apart from the first reading and, once complete, reassembled at the next
 version with the human corrections in force re-applied (streams/stages/commands.py).
 
-`register` also defines the assemble-pages agent (streams/agents/pages.py) and the command agents.
+A dead letter of a stage upstream (split, render, ocr, assemble-pages, extract) reaches this table
+through the agents of streams/agents/assemble_failures.py (assemble consumes mca.dlq, the one record
+of a failure): the document counts as arrived, failed, so the submission still completes, as a
+`failed` application (streams/stages/assemble.py). A reading of a failed document that comes later
+(`mca dlq replay` after a fix) replaces the failure, and the application is assembled again at the
+next version with its real status and the corrections in force, as for a reprocess run. A failure
+never replaces a reading. When split failed on the whole submission, its entry stands for every
+document until split reads it after all.
+
+`register` also defines the assemble-pages agent (streams/agents/pages.py), the command agents and
+the failure agents.
 """
 
 from __future__ import annotations
@@ -45,6 +55,7 @@ from streams.stages.commands import new_state, reassemble
 from streams.wire.application import DocumentMeta, application_record
 from streams.wire.events import application_event, received_event
 from streams.wire.extraction import extraction_from_fields, transactions_from_json
+from streams.wire.failures import failed_result, is_failure, stage_failure
 from streams.wire.jsonable import from_jsonable, to_jsonable
 from streams.wire.records import document_entry, submission_info
 
@@ -129,6 +140,12 @@ class ApplicationAssembler:
         async with self.lock:
             return await self._document(value)
 
+    async def fail(self, entry: dict[str, Any]) -> list[Output]:
+        """One failure entry (streams/wire/failures.py): the failed document counts as arrived, as
+        the document.extracted event it stands for would (assemble-failures calls this)."""
+        async with self.lock:
+            return await self._document(entry)
+
     async def _document(self, value: dict[str, Any]) -> list[Output]:
         info = submission_info(value["submission"])
         key = info.application_id
@@ -141,32 +158,110 @@ class ApplicationAssembler:
         rerun = state.get("reprocess")
         if rerun is not None and rerun["submission_id"] == info.submission_id:
             return await self._rerun(state, key, info, value, document_key)
-        if document_key in submission["documents"]:
-            emitted = state.get("rerun_emitted", {}).get(document_key) or submission["emitted"][document_key]
-            return replay(emitted, state, key)
+        documents = submission["documents"]
+        existing = documents.get(document_key)
+        if existing is not None:
+            if is_failure(existing) and not is_failure(value):
+                return await self._replace(state, key, info, submission, value, document_key)
+            if is_failure(value) and not is_failure(existing):
+                logger.info("%s failed again after it was read; the reading stands", document_key,
+                            extra={"application_id": key})
+                return []
+            return replay(_emitted(state, submission, document_key), state, key)
+        if not _admit(documents, value):
+            logger.info("submission %s was split after all; its split failure is ignored", info.submission_id,
+                        extra={"application_id": key})
+            return []
+        if _split_failed(documents):  # split read it after all (a redriven split): its documents count
+            del documents[NO_DOCUMENT]
+            submission["count"] = value["submission"]["document_count"]
         state["owner"] = state["owner"] or info.submission_id
         duplicate = state["owner"] != info.submission_id
         own_id = ids.application_id(None, info.submission_id) if duplicate else key
-        submission["documents"][document_key] = value
+        first = not submission["emitted"]
+        documents[document_key] = value
         outputs = []
         now = self.clock()
-        if len(submission["documents"]) == 1:
+        if first:
             outputs.append(
                 Output(
                     APPLICATION_EVENT.name, key=own_id, value=received_event(info, own_id, occurred_at=now)
                 )
             )
-        if len(submission["documents"]) >= submission["count"]:
-            events = list(submission["documents"].values())
-            record = await self._assemble(info, events, own_id, duplicate, now)
-            if not duplicate:
-                state["app"] = new_state(record)
-            event = application_event(record, f"application.{record['status']}", occurred_at=now)
-            outputs += [
-                Output(APPLICATION.name, key=own_id, value=record),
-                Output(APPLICATION_EVENT.name, key=own_id, value=event),
-            ]
+        if len(documents) >= submission["count"]:
+            outputs += await self._complete(state, info, list(documents.values()), own_id, duplicate, now)
         submission["emitted"][document_key] = stored(outputs)
+        self.save(key, state)
+        return outputs
+
+    async def _complete(
+        self,
+        state: dict[str, Any],
+        info: SubmissionInfo,
+        events: list[dict[str, Any]],
+        own_id: str,
+        duplicate: bool,
+        now: dt.datetime,
+    ) -> list[Output]:
+        """A submission just became complete: its first state (version 1), or, when the application
+        was assembled before (a failed split read again), the next version of it."""
+        if not duplicate and state.get("app") is not None:
+            return await self._reassembled(state, info, events, now)
+        record = await self._assemble(info, events, own_id, duplicate, now)
+        if not duplicate:
+            state["app"] = new_state(record)
+        event = application_event(record, f"application.{record['status']}", occurred_at=now)
+        return [
+            Output(APPLICATION.name, key=own_id, value=record),
+            Output(APPLICATION_EVENT.name, key=own_id, value=event),
+        ]
+
+    async def _reassembled(
+        self, state: dict[str, Any], info: SubmissionInfo, events: list[dict[str, Any]], now: dt.datetime
+    ) -> list[Output]:
+        """The owner's documents assembled again, at the next version, with the human corrections in
+        force re-applied (as for a reprocess run)."""
+        key = info.application_id
+        base = await self._assemble(info, events, key, False, now, again=True)
+        app = state.get("app") or app_of(state, key)
+        if app is None:  # assembled before this table kept states: start afresh
+            app_state, record = new_state(base), base
+            event = application_event(record, f"application.{record['status']}", occurred_at=now)
+        else:
+            app_state, record, event = reassemble(app, base, now=now)
+        state["app"] = app_state
+        logger.info("application %s reassembled: version %d, %s", key, record["version"], record["status"],
+                    extra={"application_id": key})
+        return [
+            Output(APPLICATION.name, key=key, value=record),
+            Output(APPLICATION_EVENT.name, key=key, value=event),
+        ]
+
+    async def _replace(
+        self,
+        state: dict[str, Any],
+        key: str,
+        info: SubmissionInfo,
+        submission: dict[str, Any],
+        value: dict[str, Any],
+        document_key: str,
+    ) -> list[Output]:
+        """A document read after a stage had failed on it (a redriven dead letter): the reading
+        replaces the failure and, once the submission is complete, the application is assembled
+        again at the next version with its real status."""
+        documents = submission["documents"]
+        documents[document_key] = value
+        logger.info("document %s read after its failure", document_key, extra={"application_id": key})
+        outputs: list[Output] = []
+        if len(documents) >= submission["count"]:
+            if state["owner"] == info.submission_id:
+                events = list(documents.values())
+                outputs = await self._complete(state, info, events, key, False, self.clock())
+            else:  # a duplicate stays a duplicate whatever its documents hold
+                logger.info("duplicate submission %s: nothing to assemble again", info.submission_id,
+                            extra={"application_id": key})
+        submission["emitted"][document_key] = stored(outputs)
+        state.get("rerun_emitted", {}).pop(document_key, None)
         self.save(key, state)
         return outputs
 
@@ -176,12 +271,21 @@ class ApplicationAssembler:
         """A document of a reprocess run: collect it; once the run is complete, reassemble the
         application and re-apply the human corrections in force on top, at the next version."""
         rerun = state["reprocess"]
-        rerun["documents"][document_key] = value
-        if len(rerun["documents"]) < value["submission"]["document_count"]:
+        collected = rerun["documents"]
+        existing = collected.get(document_key)
+        if is_failure(value) and (
+            (existing is not None and not is_failure(existing)) or not _admit(collected, value)
+        ):
+            return []
+        if _split_failed(collected) and document_key != NO_DOCUMENT:
+            del collected[NO_DOCUMENT]
+        collected[document_key] = value
+        count = value["submission"]["document_count"]
+        if len(collected) < count:
             self.save(key, state)
             return []
         now = self.clock()
-        base = await self._assemble(info, list(rerun["documents"].values()), key, False, now, again=True)
+        base = await self._assemble(info, list(collected.values()), key, False, now, again=True)
         app = state.get("app") or app_of(state, key)
         if app is None:  # assembled before this table kept states: the rerun starts it afresh
             app_state, record = new_state(base), base
@@ -200,10 +304,13 @@ class ApplicationAssembler:
             Output(APPLICATION.name, key=key, value=record),
             Output(APPLICATION_EVENT.name, key=key, value=event),
         ]
+        # The run is now the submission's reading: a document failed in it may still be read later.
+        submission = state["submissions"][info.submission_id]
+        submission.update(documents=collected, count=count)
         state.update(
             app=app_state,
             reprocess=None,
-            rerun_emitted={document: stored(outputs) for document in rerun["documents"]},
+            rerun_emitted={document: stored(outputs) for document in collected},
         )
         self.save(key, state)
         return outputs
@@ -223,7 +330,8 @@ class ApplicationAssembler:
         documents = sorted(
             (e for e in events if e["document"] is not None), key=lambda e: e["document"]["index"]
         )
-        results = [await self._result(e) for e in documents]
+        results = [failed_result(e) if is_failure(e) else await self._result(e) for e in documents]
+        failures = [stage_failure(e) for e in events if e["document"] is None and is_failure(e)]
         memory = AssembleMemory()
         if duplicate:  # the application id is already claimed by an earlier submission of the Message-ID
             memory = memory.remember(SeenSubmission(info.application_id, info.message_id, "", None, None))
@@ -231,13 +339,13 @@ class ApplicationAssembler:
         everyone: list[dict[str, Any]] = []
         ein = None
         if not duplicate:
-            probe, _ = pipeline.assemble_submission(info, results, memory)
+            probe, _ = pipeline.assemble_submission(info, results, memory, failures)
             ein = _ein(probe)
             everyone = list(self.merchants.get(ein) or []) if ein else []
             seen = [s for s in everyone if s["application_id"] != own_id] if again else everyone
             if seen:
                 memory = AssembleMemory.from_dict({"by_message_id": {}, "by_ein": {ein: seen}})
-        app, after = pipeline.assemble_submission(info, results, memory)
+        app, after = pipeline.assemble_submission(info, results, memory, failures)
         record = application_record(
             app,
             [meta_from_extracted(e) for e in documents],
@@ -257,6 +365,24 @@ class ApplicationAssembler:
         if event.get("transactions"):
             transactions = transactions_from_json(await self.services.fetch(event["transactions"]))
         return result_from_extracted(event, self.services.ring, transactions)
+
+
+def _emitted(state: Mapping[str, Any], submission: Mapping[str, Any], document_key: str) -> list[Any]:
+    """What the arrival of `document_key` emitted (its reprocess run's outputs when it had one)."""
+    return state.get("rerun_emitted", {}).get(document_key) or submission["emitted"][document_key]
+
+
+def _split_failed(documents: Mapping[str, Any]) -> bool:
+    """Whether the collected entries record that split failed on the whole submission."""
+    entry = documents.get(NO_DOCUMENT)
+    return entry is not None and is_failure(entry)
+
+
+def _admit(documents: Mapping[str, Any], value: Mapping[str, Any]) -> bool:
+    """False for a split failure of a submission some of whose documents are already in (the split
+    was redelivered or redriven and did read it): the documents stand."""
+    split_failure = is_failure(value) and value["document"] is None
+    return not (split_failure and any(key != NO_DOCUMENT for key in documents))
 
 
 def stored(outputs: Sequence[Output]) -> list[dict[str, Any]]:
@@ -320,6 +446,8 @@ def register(runtime: StreamsRuntime) -> None:
     )
     assembler = ApplicationAssembler(services_for(runtime), applications, merchants)
     stage_agent(runtime, stage="assemble", source=DOCUMENT_EXTRACTED, handle=assembler.handle)
-    from streams.agents.assemble_commands import register_commands  # it builds on this module
+    from streams.agents.assemble_commands import register_commands  # they build on this module
+    from streams.agents.assemble_failures import register_failures
 
     register_commands(runtime, assembler)
+    register_failures(runtime, assembler)

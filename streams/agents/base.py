@@ -11,7 +11,9 @@ For each message, in order:
 
 A poison message (a value that does not decode, a PoisonMessageError, a handler or pure function
 raising on its input, a task over its time limit or one that keeps killing its worker) becomes a
-dead letter on the DLQ topic, is acknowledged, and the stream goes on. A TransientError is retried
+dead letter on the DLQ topic (with the application it belongs to, when the value names one), is
+acknowledged, and the stream goes on; assemble reads the dead letters of the pipeline's stages and
+records the document as failed (streams/agents/assemble_failures.py). A TransientError is retried
 with bounded exponential backoff (tenacity); once the attempts are spent it is logged with
 topic[partition]@offset and re-raised, unacknowledged, and the worker stops (`stop_worker`) so
 that it restarts from the last committed offset instead of silently skipping the message.
@@ -33,7 +35,7 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, wai
 from infra.errors import MCAError, PoisonMessageError, SerializationError, TransientError
 from infra.topics import DLQ, TopicSpec
 from streams.agents.acks import PartitionAcks
-from streams.dlq import SourceMessage, dead_letter, dead_letter_key
+from streams.dlq import SourceMessage, application_of, dead_letter, dead_letter_key
 from streams.pool import WorkerCrashedError
 
 if TYPE_CHECKING:
@@ -65,12 +67,14 @@ class Publisher(Protocol):
 
 @dataclass(frozen=True)
 class Output:
-    """One record a stage produces: `value` is encoded with `topic`'s schema."""
+    """One record a stage produces: `value` is encoded with `topic`'s schema, or with `schema`'s
+    (a topic of the map) when given: a record re-keyed onto an internal topic keeps its schema."""
 
     topic: str
     key: str | bytes | None
     value: Mapping[str, Any]
     headers: tuple[tuple[str, bytes], ...] = ()
+    schema: str | None = None
 
 
 Handler = Callable[[dict[str, Any], SourceMessage], Awaitable[Sequence[Output]]]
@@ -176,9 +180,7 @@ class StageWiring:
                          exc_info=True, extra=_log_fields(source))
             raise
         except Exception as error:  # every other failure belongs to this message: dead-letter it
-            application_id = value.get("application_id") if value else None
-            await self._dead_letter(source, error, attempts, application_id if isinstance(application_id, str)
-                                    else None)
+            await self._dead_letter(source, error, attempts, application_of(value))
             return Outcome("dead_lettered", source.coordinates, error=f"{type(error).__name__}: {error}")
         logger.debug("%s: %s -> %d output(s)", self.stage, source.coordinates, sent,
                      extra=_log_fields(source))
@@ -197,7 +199,7 @@ class StageWiring:
     async def _handle_and_publish(self, value: dict[str, Any], source: SourceMessage) -> int:
         outputs = await self.handle(value, source)
         encoded = [
-            (output, await asyncio.to_thread(self.codec.encode, output.topic, output.value))
+            (output, await asyncio.to_thread(self.codec.encode, output.schema or output.topic, output.value))
             for output in outputs
         ]
         for output, data in encoded:

@@ -10,7 +10,13 @@ from typing import Any
 
 from ingest.parse import parse_email
 from schemas import ids
-from streams.stages.assemble import Application, DocumentResult, Submission, assemble_application
+from streams.stages.assemble import (
+    Application,
+    DocumentResult,
+    StageFailure,
+    Submission,
+    assemble_application,
+)
 from streams.stages.assemble_memory import AssembleMemory
 
 
@@ -72,15 +78,19 @@ def _utc(value: Any) -> dt.datetime | None:
 
 
 def assemble_submission(
-    info: SubmissionInfo, results: Sequence[DocumentResult], memory: AssembleMemory
+    info: SubmissionInfo,
+    results: Sequence[DocumentResult],
+    memory: AssembleMemory,
+    failures: Sequence[StageFailure] = (),
 ) -> tuple[Application, AssembleMemory]:
     """The application of one submission against the memory of earlier ones, and the memory after it.
+    `failures`: stages that failed on the whole submission (split); the application is then `failed`.
 
     A duplicate (a resend of a seen Message-ID) gets an application id of its own, so its record
     never replaces the original's; `duplicate_of` links it to the original.
     """
     app, after = assemble_application(
-        info.as_submission(), list(results), memory, application_id=info.application_id
+        info.as_submission(), list(results), memory, application_id=info.application_id, failures=failures
     )
     if app.status == "duplicate":
         app = replace(app, application_id=ids.application_id(None, info.submission_id))

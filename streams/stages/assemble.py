@@ -3,7 +3,15 @@
 Pure: the memory of earlier submissions (Message-IDs seen, EINs by ISO broker and date) is an
 explicit `AssembleMemory` passed in and returned, so the Faust table and `mca extract` share the
 same rules. Outcome precedence, first match wins (../shared/DESIGN.md "Statuses and events"):
-duplicate > rejected > review_required > processed.
+duplicate > failed > rejected > review_required > processed.
+
+`failed` is for internal errors only: a stage gave up on a message of the submission (a bug, a
+library crash on a hostile file, a time limit; the Faust path dead-letters it, `mca extract`
+catches it). The document concerned is `invalid` with a reason `internal_error:<stage>:<error
+type>` (the document vocabulary has no `failed`), and the application is `failed` with a
+`status_detail` naming the stage and the document: its other documents may have been fine, but
+nobody can say what the failed one held, so neither `rejected` nor a review of what was read is
+honest. A duplicate stays a duplicate: the Message-ID alone decides that.
 """
 
 from __future__ import annotations
@@ -47,8 +55,33 @@ class Submission:
 
 
 @dataclass(frozen=True)
+class StageFailure:
+    """A stage gave up on part of a submission (internal error): the stage, the error's type (no
+    message: it may hold PII) and the document, or None when the whole submission failed (split)."""
+
+    stage: str
+    error_type: str
+    document_id: str | None = None
+
+    @property
+    def reason(self) -> str:
+        """The failed document's reason: `internal_error:<stage>:<error type>`."""
+        return f"{FAILED_REASON}:{self.stage}:{self.error_type}"
+
+    @property
+    def detail(self) -> str:
+        """What the application's status_detail says of this failure."""
+        where = f"document {self.document_id}" if self.document_id else "the submission"
+        return f"{self.stage} failed on {where} ({self.error_type})"
+
+
+FAILED_REASON = "internal_error"
+
+
+@dataclass(frozen=True)
 class DocumentResult:
-    """One attachment: as read (type, status, reason, pages) and, when read, what was extracted."""
+    """One attachment: as read (type, status, reason, pages) and, when read, what was extracted;
+    `failure` when a stage failed on it (then it is `invalid` with the failure's reason)."""
 
     filename: str
     doc_type: str
@@ -56,6 +89,12 @@ class DocumentResult:
     reason: str | None = None
     pages: int = 0
     extraction: DocumentExtraction | None = None
+    failure: StageFailure | None = None
+
+
+def failed_document(filename: str, failure: StageFailure, pages: int = 0) -> DocumentResult:
+    """The result of a document a stage failed on: `invalid`, its reason naming stage and error type."""
+    return DocumentResult(filename, "invalid", "invalid", failure.reason, pages, None, failure)
 
 
 @dataclass(frozen=True)
@@ -85,6 +124,7 @@ class Application:
     duplicate_of: str | None = None
     extractor_version: str = EXTRACTOR_VERSION
     sources: Mapping[str, str] = field(default_factory=dict)
+    failures: tuple[StageFailure, ...] = ()
 
     @property
     def review_reasons(self) -> tuple[str, ...]:
@@ -119,9 +159,13 @@ def assemble_application(
     *,
     application_id: str | None = None,
     min_confidence: float = MIN_CONFIDENCE,
+    failures: Sequence[StageFailure] = (),
 ) -> tuple[Application, AssembleMemory]:
     """Assemble one submission against the memory of earlier ones; returns the application and the
-    memory including this submission (unchanged for a duplicate, which links to the original)."""
+    memory including this submission (unchanged for a duplicate, which links to the original).
+
+    `failures` are failures of the whole submission (split); documents a stage failed on carry
+    their own. Any failure makes the application `failed` (see the module docstring)."""
     app_id = application_id or application_id_for(submission.message_id, submission.subject or "")
     applications = [d.extraction.application for d in _read(documents, "iso_application")]
     statements = [d.extraction.statement for d in _read(documents, "bank_statement")]
@@ -149,6 +193,10 @@ def assemble_application(
     original = memory.application_for(submission.message_id)
     if original is not None:
         return replace(base, application_id=original, status="duplicate", duplicate_of=original), memory
+    failed = (*failures, *(d.failure for d in documents if d.failure is not None))
+    if failed:
+        app = replace(base, status="failed", warnings=tuple(_warnings(base, memory)), failures=failed)
+        return app, memory.remember(_seen(app_id, submission, merchant))
     if not documents or (not applications and not statements):
         return replace(base, status="rejected"), memory.remember(_seen(app_id, submission, merchant))
     review = _review_items(base, memory, min_confidence)
@@ -156,6 +204,17 @@ def assemble_application(
     status = "review_required" if review else "processed"
     app = replace(base, status=status, review=tuple(review), warnings=tuple(warnings))
     return app, memory.remember(_seen(app_id, submission, merchant))
+
+
+def status_detail(app: Application) -> str | None:
+    """Why an application is rejected, a duplicate or failed (no PII); None otherwise."""
+    if app.status == "duplicate":
+        return "resend_of_seen_message_id"
+    if app.status == "rejected":
+        return "no_attachments" if not app.documents else "nothing_readable"
+    if app.status == "failed":
+        return f"{FAILED_REASON}: " + "; ".join(f.detail for f in app.failures)
+    return None
 
 
 def _period_key(statement: BankStatement) -> tuple[str, str]:

@@ -12,7 +12,10 @@ from __future__ import annotations
 import ctypes
 import re
 from dataclasses import dataclass
+from functools import cache
+from typing import Any
 
+import numpy as np
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
@@ -71,23 +74,63 @@ def text_stats(page: pdfium.PdfPage, textpage: pdfium.PdfTextPage, text: str) ->
     """Count the visible printable characters, the letters and digits among them, and the share
     of a sample that has no Unicode mapping in its font."""
     raw = textpage.raw
-    indexes = [i for i, ch in enumerate(text) if is_printable(ch)]
+    printable, alnum_at = _char_classes(text)
+    indexes = np.flatnonzero(printable)
     if _has_invisible_text(page):  # an OCR layer under a scan: count only what is drawn
-        indexes = [i for i in indexes if _is_drawn(pdfium_c.FPDFText_GetTextObject(raw, i))]
-    sample = indexes[:: max(1, len(indexes) // UNMAPPED_SAMPLE)]
-    unmapped = sum(pdfium_c.FPDFText_HasUnicodeMapError(raw, i) == 1 for i in sample)
-    alnum = sum(text[i].isalnum() for i in indexes)
+        get_object = pdfium_c.FPDFText_GetTextObject
+        indexes = np.array([i for i in indexes.tolist() if _is_drawn(get_object(raw, i))], dtype=np.intp)
+    sample = indexes[:: max(1, len(indexes) // UNMAPPED_SAMPLE)].tolist()
+    has_error = pdfium_c.FPDFText_HasUnicodeMapError
+    unmapped = sum(has_error(raw, i) == 1 for i in sample)
+    alnum = int(np.count_nonzero(alnum_at[indexes]))
     return TextStats(len(indexes), alnum, unmapped / len(sample) if sample else 0.0)
 
 
+def _char_classes(text: str) -> tuple[np.ndarray, np.ndarray]:
+    """Per character of `text`: whether it `is_printable`, and whether it is a letter or digit
+    (str.isalnum). ASCII is classified by code range at once; other characters one by one."""
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    printable = (codes >= 0x21) & (codes <= 0x7E)
+    alnum = ((codes >= 0x30) & (codes <= 0x39)) | ((codes >= 0x41) & (codes <= 0x5A)) | (
+        (codes >= 0x61) & (codes <= 0x7A)
+    )
+    for i in np.flatnonzero(codes > 0x7F).tolist():
+        ch = text[i]
+        printable[i] = is_printable(ch)
+        alnum[i] = ch.isalnum()
+    return printable, alnum
+
+
 def _has_invisible_text(page: pdfium.PdfPage) -> bool:
-    return any(not _is_drawn(obj.raw) for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_TEXT]))
+    """Whether any text object of the page (inside Form XObjects too) is drawn invisibly."""
+    return _holds_invisible_text(page.raw, pdfium_c.FPDFPage_CountObjects, pdfium_c.FPDFPage_GetObject, 0)
 
 
 def _is_drawn(text_object: object) -> bool:
     if not text_object:
         return True
     return pdfium_c.FPDFTextObj_GetTextRenderMode(text_object) != pdfium_c.FPDF_TEXTRENDERMODE_INVISIBLE
+
+
+MAX_FORM_DEPTH = 15  # nesting of Form XObjects searched for text (as pypdfium2's get_objects)
+
+
+def _holds_invisible_text(parent: object, count_objects: Any, get_object: Any, level: int) -> bool:
+    count = count_objects(parent)
+    if count < 0:
+        raise pdfium.PdfiumError("Failed to get number of pageobjects.")
+    for index in range(count):
+        obj = get_object(parent, index)
+        if not obj:
+            raise pdfium.PdfiumError("Failed to get pageobject.")
+        kind = pdfium_c.FPDFPageObj_GetType(obj)
+        if kind == pdfium_c.FPDF_PAGEOBJ_TEXT and not _is_drawn(obj):
+            return True
+        if kind == pdfium_c.FPDF_PAGEOBJ_FORM and level < MAX_FORM_DEPTH - 1:
+            form_count, form_get = pdfium_c.FPDFFormObj_CountObjects, pdfium_c.FPDFFormObj_GetObject
+            if _holds_invisible_text(obj, form_count, form_get, level + 1):
+                return True
+    return False
 
 
 def to_fraction(x: float, y: float, crop: Rect, rotation: int) -> tuple[float, float]:
@@ -114,40 +157,108 @@ def rect_to_box(rect: Rect, crop: Rect, rotation: int) -> Box:
     return Box(min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
 
 
+def rect_boxes(rects: np.ndarray, crop: Rect, rotation: int) -> list[Box]:
+    """`rect_to_box` of every row (left, bottom, right, top) of `rects` at once: the same float
+    arithmetic as to_fraction, element by element, so each Box is identical to rect_to_box's."""
+    if not len(rects):
+        return []
+    left, bottom, right, top = crop
+    width = (right - left) or 1.0
+    height = (top - bottom) or 1.0
+    # to_fraction of the corners (rect[0], rect[3]) and (rect[2], rect[1])
+    ua, va = (rects[:, 0] - left) / width, (top - rects[:, 3]) / height
+    ub, vb = (rects[:, 2] - left) / width, (top - rects[:, 1]) / height
+    if rotation == 90:
+        ua, va, ub, vb = 1.0 - va, ua, 1.0 - vb, ub
+    elif rotation == 180:
+        ua, va, ub, vb = 1.0 - ua, 1.0 - va, 1.0 - ub, 1.0 - vb
+    elif rotation == 270:
+        ua, va, ub, vb = va, 1.0 - ua, vb, 1.0 - ub
+    ua, va, ub, vb = (np.minimum(np.maximum(a, 0.0), 1.0) for a in (ua, va, ub, vb))
+    corners = np.stack(
+        [np.minimum(ua, ub), np.minimum(va, vb), np.maximum(ua, ub), np.maximum(va, vb)], axis=1
+    )
+    return [Box(x0, y0, x1, y1) for x0, y0, x1, y1 in corners.tolist()]
+
+
+@cache
+def _unchecked(name: str) -> Any:
+    """The pdfium function `name` (returning int), callable without ctypes' per-argument type conversion
+    (ints and pointers are passed as they are), which halves the cost of the two calls made per
+    word of a page. Only for calls whose arguments are a pointer, ints and byref() doubles."""
+    address = ctypes.cast(getattr(pdfium_c, name), ctypes.c_void_p).value
+    if address is None:
+        raise pdfium.PdfiumError(f"pdfium has no {name}")
+    return ctypes.CFUNCTYPE(ctypes.c_int)(address)
+
+
 def layer_words(textpage: pdfium.PdfTextPage, text: str, crop: Rect, rotation: int) -> tuple[Word, ...]:
     """The page's words in reading order, with page-fraction boxes, line and block numbers."""
-    raw = textpage.raw
+    raw = ctypes.cast(textpage.raw, ctypes.c_void_p)
     left, top, right, bottom = (ctypes.c_double() for _ in range(4))
-    words: list[Word] = []
+    out = (ctypes.byref(left), ctypes.byref(top), ctypes.byref(right), ctypes.byref(bottom))
+    count_rects, get_rect = _unchecked("FPDFText_CountRects"), _unchecked("FPDFText_GetRect")
+    found: list[tuple[str, int, int]] = []  # token, line, block
+    rects: list[tuple[float, float, float, float]] = []  # its rectangle in points: l, b, r, t
     line = block = 0
-    band: tuple[float, float] | None = None  # bottom, top of the current line in points
+    band_bottom = band_top = 0.0  # the current line's extent in points
+    in_line = False
     previous_end = 0
     for match in TOKEN.finditer(text):
         token = match.group()
+        start, end = match.span()
         if not token.isprintable() or "\ufffd" in token:
             token = "".join(ch for ch in token if is_printable(ch))
-        count = pdfium_c.FPDFText_CountRects(raw, match.start(), match.end() - match.start())
-        rects = []
-        for index in range(count):
-            if pdfium_c.FPDFText_GetRect(raw, index, left, top, right, bottom):
-                rects.append((left.value, bottom.value, right.value, top.value))
-        if not token or not rects:
+        count = count_rects(raw, start, end - start)
+        if not token or count <= 0:
             continue
-        lefts, bottoms, rights, tops = zip(*rects, strict=True)
-        rect = (min(lefts), min(bottoms), max(rights), max(tops))
-        broke = "\n" in text[previous_end:match.start()]
-        previous_end = match.end()
-        if band is not None and (broke or not _on_line(band, rect)):
-            line += 1
-            if band[0] - rect[3] > BLOCK_GAP * max(band[1] - band[0], 1.0):
-                block += 1
-            band = None
-        band = (rect[1], rect[3]) if band is None else (min(band[0], rect[1]), max(band[1], rect[3]))
-        words.append(Word(token, rect_to_box(rect, crop, rotation), 1.0, line, block))
-    return tuple(words)
+        r_left = r_bottom = r_right = r_top = 0.0
+        seen = False
+        for index in range(count):
+            if not get_rect(raw, index, *out):
+                continue
+            if not seen:
+                r_left, r_bottom, r_right, r_top = left.value, bottom.value, right.value, top.value
+                seen = True
+                continue
+            # the union of the word's rectangles, as min()/max() over them would give it
+            value = left.value
+            r_left = value if value < r_left else r_left
+            value = bottom.value
+            r_bottom = value if value < r_bottom else r_bottom
+            value = right.value
+            r_right = value if value > r_right else r_right
+            value = top.value
+            r_top = value if value > r_top else r_top
+        if not seen:
+            continue
+        broke = "\n" in text[previous_end:start]
+        previous_end = end
+        if in_line:
+            height = band_top - band_bottom
+            slack = 0.3 * (height if height > 1.0 else 1.0)
+            middle = (r_bottom + r_top) / 2
+            if broke or not band_bottom - slack <= middle <= band_top + slack:
+                line += 1
+                if band_bottom - r_top > BLOCK_GAP * (height if height > 1.0 else 1.0):
+                    block += 1
+                in_line = False
+        if in_line:
+            band_bottom = r_bottom if r_bottom < band_bottom else band_bottom
+            band_top = r_top if r_top > band_top else band_top
+        else:
+            band_bottom, band_top, in_line = r_bottom, r_top, True
+        found.append((token, line, block))
+        rects.append((r_left, r_bottom, r_right, r_top))
+    boxes = rect_boxes(np.array(rects, dtype=np.float64).reshape(-1, 4), crop, rotation)
+    return tuple(
+        Word(token, box, 1.0, line, block) for (token, line, block), box in zip(found, boxes, strict=True)
+    )
 
 
 def _on_line(band: tuple[float, float], rect: Rect) -> bool:
+    """Whether `rect` (l, b, r, t) sits on the line whose extent is `band` (bottom, top): its
+    middle lies within the band, give or take 0.3 of the band's height."""
     slack = 0.3 * max(band[1] - band[0], 1.0)
     middle = (rect[1] + rect[3]) / 2
     return band[0] - slack <= middle <= band[1] + slack

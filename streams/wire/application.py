@@ -12,7 +12,7 @@ from typing import Any
 from infra.crypto import KeyRing
 from streams.pipeline import DocumentEntry, SubmissionInfo
 from streams.stages.application_json import CHECK_KEYS, STATEMENT_KEYS
-from streams.stages.assemble import Application, DocumentResult, ReviewItem
+from streams.stages.assemble import Application, DocumentResult, ReviewItem, status_detail
 from streams.stages.extract.fields import Field
 from streams.stages.extract.iso_application import MERCHANT_KEYS, OWNER_KEYS
 from streams.stages.extract.validators import is_valid_aba
@@ -172,15 +172,6 @@ def _document(meta: DocumentMeta, result: DocumentResult, submission_id: str) ->
         "blob": dict(meta.blob) if meta.blob else None,
         "container": entry.container,
     }
-
-
-def status_detail(app: Application) -> str | None:
-    """Why an application is rejected or a duplicate (no PII)."""
-    if app.status == "duplicate":
-        return "resend_of_seen_message_id"
-    if app.status == "rejected":
-        return "no_attachments" if not app.documents else "nothing_readable"
-    return None
 
 
 def application_record(

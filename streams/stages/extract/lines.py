@@ -11,19 +11,25 @@ from __future__ import annotations
 
 import re
 import statistics
-from collections.abc import Iterable, Mapping, Sequence
+from bisect import insort
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
+from typing import Any, NamedTuple, TypeVar
 
 from streams.stages.text import DocumentText, PageText, Word
 
 _STRIP = re.compile(r"[^0-9a-z#%&@]")
 _PARTS = re.compile(r"[\s/]+")
+# For str patterns \w is str.isalnum() plus "_", so [^\W_] is exactly str.isalnum().
+_CONTENT = re.compile(r"[^\W_]|[%#&@$]")
+T = TypeVar("T")
 
 
+@lru_cache(maxsize=65536)
 def has_content(text: str) -> bool:
     """Whether a word holds a letter, digit or one of % # & @ $ (not only box rules or dashes)."""
-    return any(c.isalnum() or c in "%#&@$" for c in text)
+    return _CONTENT.search(text) is not None
 
 
 @lru_cache(maxsize=65536)
@@ -35,7 +41,12 @@ def norm_token(text: str) -> str:
 def label_tokens(text: str) -> list[str]:
     """The label tokens of a text: words split at spaces and slashes ("Owner/Principal" is two
     tokens, as is "Owner / Principal"), each normalised by `norm_token`, empty ones dropped."""
-    return [t for t in (norm_token(p) for p in _PARTS.split(text)) if t]
+    return list(_label_tokens(text))
+
+
+@lru_cache(maxsize=65536)
+def _label_tokens(text: str) -> tuple[str, ...]:
+    return tuple(t for t in (norm_token(p) for p in _PARTS.split(text)) if t)
 
 
 @dataclass(frozen=True)
@@ -64,16 +75,49 @@ class Line:
     def text(self) -> str:
         return " ".join(w.text for w in self.words)
 
+    @cached_property
+    def _gaps(self) -> tuple[float, ...]:
+        gaps: list[float] = []
+        previous = -1  # the last word with content: a form's box rules ('|', '_') do not close a gap
+        height_pt = max(self.height * self.height_pt, 1e-6)
+        for index, word in enumerate(self.words):
+            if previous < 0:
+                gaps.append(float("inf"))
+            else:
+                gap_pt = (word.box.x0 - self.words[previous].box.x1) * self.width_pt
+                gaps.append(gap_pt / height_pt)
+            if has_content(word.text):
+                previous = index
+        return tuple(gaps)
+
     def gap_before(self, index: int) -> float:
         """Horizontal space before word `index`, in multiples of the line's word height (inf at start)."""
-        previous = index - 1
-        while previous >= 0 and not has_content(self.words[previous].text):
-            previous -= 1  # a form's box rules read as '|' or '_' do not close a gap
-        if previous < 0:
-            return float("inf")
-        gap_pt = (self.words[index].box.x0 - self.words[previous].box.x1) * self.width_pt
-        height_pt = max(self.height * self.height_pt, 1e-6)
-        return gap_pt / height_pt
+        return self._gaps[index]
+
+    @cached_property
+    def tokens(self) -> tuple[_Token, ...]:
+        """The line's label tokens (see `label_tokens`), each with its word and place in the word."""
+        found: list[_Token] = []
+        for i, word in enumerate(self.words):
+            parts = _label_tokens(word.text)
+            if len(parts) == 1:
+                found.append(_Token(i, parts[0], True, True))
+            else:
+                found += [_Token(i, t, n == 0, n == len(parts) - 1) for n, t in enumerate(parts)]
+        return tuple(found)
+
+    @cached_property
+    def _memo(self) -> dict[Any, Any]:
+        return {}
+
+    def memo(self, key: Any, compute: Callable[[], T]) -> T:
+        """`compute()` once per line and `key`: the classifier and the extractors of one document
+        share its lines (see `document_lines`), so a result that depends on the line alone (and on
+        what `key` names) is worked out once. `key` must identify everything the result depends on."""
+        memo = self._memo
+        if key not in memo:
+            memo[key] = compute()
+        return memo[key]  # type: ignore[no-any-return]
 
 
 # A wide gap separates columns: more than this many word heights (a normal space is ~0.3).
@@ -87,27 +131,51 @@ def page_lines(page: PageText) -> list[Line]:
         return []
     words.sort(key=lambda w: ((w.box.y0 + w.box.y1) / 2, w.box.x0))
     groups: list[list[Word]] = []
+    centres: list[float] = []  # the last group's centres and heights, kept sorted for their medians
+    heights: list[float] = []
     for word in words:
         centre = (word.box.y0 + word.box.y1) / 2
+        height = word.box.y1 - word.box.y0
         if groups:
-            last = groups[-1]
-            centres = [(w.box.y0 + w.box.y1) / 2 for w in last]
-            heights = [w.box.y1 - w.box.y0 for w in last]
-            line_centre = statistics.median(centres)
-            tolerance = 0.45 * max(statistics.median(heights), word.box.y1 - word.box.y0)
-            if abs(centre - line_centre) <= tolerance:
-                last.append(word)
+            tolerance = 0.45 * max(_sorted_median(heights), height)
+            if abs(centre - _sorted_median(centres)) <= tolerance:
+                groups[-1].append(word)
+                insort(centres, centre)
+                insort(heights, height)
                 continue
         groups.append([word])
+        centres, heights = [centre], [height]
     return [
         Line(page.page_number, tuple(sorted(g, key=lambda w: w.box.x0)), page.width_pt, page.height_pt)
         for g in groups
     ]
 
 
+def _sorted_median(values: list[float]) -> float:
+    """statistics.median of an already sorted list (the same arithmetic, without sorting again)."""
+    n = len(values)
+    if n % 2 == 1:
+        return values[n // 2]
+    return (values[n // 2 - 1] + values[n // 2]) / 2
+
+
+_DOCUMENT_LINES: dict[int, tuple[DocumentText, tuple[Line, ...]]] = {}
+DOCUMENT_LINES_KEPT = 2  # documents whose lines are remembered (the classifier's, then the extractor's)
+
+
 def document_lines(document: DocumentText) -> list[Line]:
-    """Every line of every page, in page then top-to-bottom order."""
-    return [line for page in document.pages for line in page_lines(page)]
+    """Every line of every page, in page then top-to-bottom order.
+
+    The lines of the last few documents are remembered (by identity), so the classifier and the
+    extractor of one document share the same Line objects and, with them, `Line.memo`."""
+    kept = _DOCUMENT_LINES.get(id(document))
+    if kept is not None and kept[0] is document:
+        return list(kept[1])
+    lines = tuple(line for page in document.pages for line in page_lines(page))
+    if len(_DOCUMENT_LINES) >= DOCUMENT_LINES_KEPT:
+        _DOCUMENT_LINES.clear()
+    _DOCUMENT_LINES[id(document)] = (document, lines)
+    return list(lines)
 
 
 def segments(line: Line, wide_gap: float = WIDE_GAP) -> list[tuple[int, int]]:
@@ -135,6 +203,7 @@ class Vocabulary:
     _cache: dict[str, list[tuple[tuple[str, ...], str]]] = field(
         default_factory=dict, compare=False, repr=False
     )
+    _starts: dict[str, bool] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def build(
@@ -167,15 +236,55 @@ class Vocabulary:
             joined,
         )
 
+    @cached_property
+    def _firsts_by_length(self) -> dict[int, list[tuple[int, str]]]:
+        """First tokens of five letters or more (the only ones an OCR slip can reach), by length,
+        each with its place in `by_first`."""
+        found: dict[int, list[tuple[int, str]]] = {}
+        for order, first in enumerate(self.by_first):
+            if len(first) >= 5:
+                found.setdefault(len(first), []).append((order, first))
+        return found
+
+    @cached_property
+    def joined_prefixes(self) -> frozenset[str]:
+        """Every prefix of a phrase's tokens written together: where a run-together label may start."""
+        return frozenset(text[:n] for text in self.by_joined for n in range(1, len(text) + 1))
+
     def candidates(self, token: str) -> list[tuple[tuple[str, ...], str]]:
         """Phrases whose first token is `token` or one OCR slip from it, longest first."""
-        if token not in self._cache:
+        found = self._cache.get(token)
+        if found is None:
             found = list(self.by_first.get(token, ()))
-            for first in self.by_first:
-                if first != token and close_words(token, first):
+            if len(token) >= 5:  # close_words: shorter words need an exact match
+                near = [
+                    item
+                    for size in (len(token) - 1, len(token), len(token) + 1)
+                    for item in self._firsts_by_length.get(size, ())
+                    if item[1] != token and close_words(token, item[1])
+                ]
+                for _, first in sorted(near):
                     found.extend(self.by_first[first])
-            self._cache[token] = sorted(found, key=lambda item: -len(item[0]))
-        return self._cache[token]
+            found.sort(key=lambda item: -len(item[0]))
+            if len(self._cache) >= CANDIDATES_KEPT:
+                self._cache.clear()
+            self._cache[token] = found
+        return found
+
+    def may_start(self, token: str) -> bool:
+        """Whether a label can start at this token: a phrase starts with it (or one slip from it),
+        it begins a run-together phrase, or it is a modifier. Cheap to ask; `find_labels` skips
+        every other token without trying to match there."""
+        known = self._starts.get(token)
+        if known is None:
+            known = bool(self.candidates(token)) or token in self.joined_prefixes or token in self.modifiers
+            if len(self._starts) >= CANDIDATES_KEPT:
+                self._starts.clear()
+            self._starts[token] = known
+        return known
+
+
+CANDIDATES_KEPT = 65536  # tokens a vocabulary remembers the candidates of (bounded: a worker lives long)
 
 
 @dataclass(frozen=True)
@@ -190,9 +299,9 @@ class LabelHit:
     fuzzy: bool = False
 
 
-@dataclass(frozen=True)
-class _Token:
-    """One label token of a line: its word, and whether it starts / ends that word."""
+class _Token(NamedTuple):
+    """One label token of a line: its word, and whether it starts / ends that word (a NamedTuple:
+    a line's tokens are made for every word of every page, and a tuple is quick to make)."""
 
     word: int
     text: str
@@ -200,14 +309,7 @@ class _Token:
     last: bool
 
 
-def _tokens(line: Line) -> list[_Token]:
-    found: list[_Token] = []
-    for i, word in enumerate(line.words):
-        parts = label_tokens(word.text)
-        found += [_Token(i, t, n == 0, n == len(parts) - 1) for n, t in enumerate(parts)]
-    return found
-
-
+@lru_cache(maxsize=65536)
 def close_words(a: str, b: str) -> bool:
     """Equal, or one edit apart for words of five letters or more (an OCR slip)."""
     if a == b:
@@ -235,17 +337,31 @@ def find_labels(
     a wide gap or the end of the line; so words inside a value ("City Auto Repair") are not labels.
     `loose` also accepts a label directly followed by a number ("Ending balance on 11/30: 5.00").
     """
-    tokens = _tokens(line)
+    key = ("labels", id(vocabulary), line_index, loose)
+    kept_vocabulary, hits = line.memo(
+        key, lambda: (vocabulary, _find_labels(line, line_index, vocabulary, loose))
+    )
+    if kept_vocabulary is not vocabulary:  # another vocabulary now lives at that id: not a hit
+        hits = _find_labels(line, line_index, vocabulary, loose)
+    return list(hits)
+
+
+def _find_labels(line: Line, line_index: int, vocabulary: Vocabulary, loose: bool) -> tuple[LabelHit, ...]:
+    tokens = list(line.tokens)
     hits: list[LabelHit] = []
     k = 0
     while k < len(tokens):
-        hit = _match_at(line, line_index, tokens, k, vocabulary, loose) if tokens[k].first else None
+        token = tokens[k]
+        hit = None
+        if token.first and vocabulary.may_start(token.text):
+            hit = _match_at(line, line_index, tokens, k, vocabulary, loose)
         if hit is None:
             k += 1
             continue
         hits.append(hit)
-        k = next((j for j, token in enumerate(tokens) if token.word >= hit.end), len(tokens))
-    return hits
+        while k < len(tokens) and tokens[k].word < hit.end:  # tokens before k lie before the hit
+            k += 1
+    return tuple(hits)
 
 
 MAX_MODIFIERS = 2
@@ -278,6 +394,8 @@ def _match_joined(
     text = ""
     for j in range(k, min(k + MAX_JOINED_TOKENS, len(tokens))):
         text += tokens[j].text
+        if text not in vocabulary.joined_prefixes:
+            return None  # longer runs only extend it: no phrase spells them
         found = vocabulary.by_joined.get(text)
         if found is None or not tokens[j].last or len(found[0]) <= j - k + 1:
             continue
@@ -304,14 +422,18 @@ def _match_phrase(
 ) -> LabelHit | None:
     """A label starting at token `k` whose vocabulary phrase starts at token `at` (>= k: modifiers)."""
     start_word = tokens[k].word
+    windows: dict[int, tuple[str, ...]] = {}  # the token texts from `at` on, by phrase length
     for phrase, key in vocabulary.candidates(tokens[at].text):
-        if at + len(phrase) > len(tokens) or not tokens[at + len(phrase) - 1].last:
+        size = len(phrase)
+        if at + size > len(tokens) or not tokens[at + size - 1].last:
             continue  # a label is whole words: "Owner" is not the label of "Owner/Title"
-        window = tokens[at : at + len(phrase)]
-        exact = all(t.text == p for t, p in zip(window, phrase, strict=True))
-        if not exact and not all(close_words(t.text, p) for t, p in zip(window, phrase, strict=True)):
+        window = windows.get(size)
+        if window is None:
+            window = windows[size] = tuple(t.text for t in tokens[at : at + size])
+        exact = window == phrase
+        if not exact and not all(map(close_words, window, phrase)):
             continue
-        end_word = _past_parenthetical(line, window[-1].word + 1)
+        end_word = _past_parenthetical(line, tokens[at + size - 1].word + 1)
         colon = _ends_with_colon(line, end_word)
         starts_ok = start_word == 0 or line.gap_before(start_word) > WIDE_GAP or colon
         following = next(

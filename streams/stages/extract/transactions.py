@@ -79,7 +79,11 @@ def _section_phrases() -> dict[tuple[str, ...], str]:
 def section_kind(line: Line) -> str | None:
     """'credit', 'debit' or 'balance' for a section heading line ("Deposits and other additions",
     "Checks paid", "Daily ending balance"), else None. Headings hold no digits."""
-    if any(c.isdigit() for c in line.text):
+    return line.memo("section_kind", lambda: _section_kind(line))
+
+
+def _section_kind(line: Line) -> str | None:
+    if any(map(str.isdigit, line.text)):
         return None
     tokens = [t for t in (norm_token(w.text) for w in line.words) if t]
     phrases = _section_phrases()
@@ -103,9 +107,15 @@ def _section_sign(lines: Sequence[Line], index: int) -> int:
 
 def _column_hits(lines: Sequence[Line], index: int) -> list[LabelHit]:
     line = lines[index]
-    if not any(_column_vocabulary().candidates(norm_token(w.text)) for w in line.words[:3]):
+    vocabulary = _column_vocabulary()
+    if not line.memo("column_words", lambda: _names_a_column(line, vocabulary)):
         return []
-    return find_labels(line, index, _column_vocabulary())
+    return find_labels(line, index, vocabulary)
+
+
+def _names_a_column(line: Line, vocabulary: Vocabulary) -> bool:
+    """Whether one of the line's first three words may start a column name (a header's first is)."""
+    return any(vocabulary.candidates(norm_token(w.text)) for w in line.words[:3])
 
 
 def header_columns(lines: Sequence[Line], index: int, hits: list[LabelHit] | None = None) -> _Columns | None:

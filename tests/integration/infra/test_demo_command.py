@@ -43,7 +43,8 @@ def test_demo_on_a_fresh_home_runs_the_whole_system_and_lists_every_application(
         rows = [line for line in output.splitlines() if line.startswith("│ 00")]
         assert [row.split("│")[1].strip() for row in rows] == ["001.eml", "002.eml", "003.eml", "004.eml"]
         assert not [row for row in rows if "not processed" in row]
-        assert f"The API is at http://127.0.0.1:{env['MCA_API_PORT']}/api/v1" in output
+        assert f"The web UI is at http://127.0.0.1:{env['MCA_API_PORT']}/ui" in output
+        assert f"the API at http://127.0.0.1:{env['MCA_API_PORT']}/api/v1" in output
         assert "Sign in as admin@mca.localhost with the one-time password" in output
     finally:
         subprocess.run([MCA, "stack", "down"], env=env, capture_output=True, timeout=120, check=False)
