@@ -419,7 +419,8 @@ def test_an_analyst_sees_the_pii_on_the_page_images_covered(world, browser):
     assert located, "the pipeline located no PII on any page"
     page = sign_in(browser, world, "analyst")
     for _, field in located:
-        answer = page.request.get(f"{world['base']}/ui/documents/{field['document_id']}/pages/{field['page']}")
+        image = f"{world['base']}/ui/documents/{field['document_id']}/pages/{field['page']}"
+        answer = page.request.get(image)
         assert answer.ok and covered(answer.body(), field["box"]), field["path"]
     application_id, field = next((item for item in located if item[1]["page"] == 1), located[0])
     page.goto(f"{world['base']}/ui/applications/{application_id}")
