@@ -2,8 +2,9 @@
 
 Each type is scored by what its extractor would find: an application by how many distinct
 application fields its labels name, a statement by its transaction rows and summary wording, a
-check by its printed phrases and a MICR line holding a valid routing number. Thresholds and
-phrases live in extract/labels.json ("classify"). A document that none of them claims is `other`.
+check by its printed phrases and a MICR line holding a valid routing number and an account
+number. Thresholds and phrases live in extract/labels.json ("classify"). A document that none
+of them claims is `other`.
 """
 
 from __future__ import annotations
@@ -56,6 +57,16 @@ def _names_a_bank(tokens: list[str]) -> bool:
     return any(token in BANK_WORDS for token in tokens[:40])
 
 
+def _micr_score(lines: list[Line]) -> int:
+    """Check evidence from a MICR line: 3 for a routing number with an account number after it or
+    between read symbols; 2 for a lone checksum-valid nine digits (one in ten numbers passes, e.g. a
+    licence number on an ID card) or for what OCR makes of a MICR line without a valid routing number."""
+    micr = find_micr(lines)
+    if micr is not None and (micr.account or micr.delimited):
+        return 3
+    return 2 if micr is not None or micr_like(lines) else 0
+
+
 def application_score(lines: list[Line]) -> tuple[int, bool]:
     """Distinct application fields named by labels, and whether a merchant/funding one is among them."""
     grammar = application_grammar()
@@ -88,8 +99,7 @@ def classify(document: DocumentText) -> Classification:
             _phrase_tokens(settings["check_phrases"]), settings["check_phrases"].values(), strict=True
         )
     )
-    micr = find_micr(lines) is not None
-    check += 3 if micr else (2 if micr_like(lines) else 0)
+    check += _micr_score(lines)
     check += 1 if _names_a_bank(tokens) else 0
     scores = {
         "application_keys": app_keys,

@@ -22,9 +22,11 @@ TRANSIT = "⑆"
 ON_US = "⑈"
 DIGIT_MIN_HEIGHT = 0.45  # share of the line crop's height: shorter blobs are not digits
 BAR_MAX_WIDTH = 0.55  # a bar is narrower than this share of the median digit width...
-BAR_MIN_HEIGHT = 0.45  # ... and at least this share of the digit height
+BAR_MIN_HEIGHT = 0.45  # ... and at least this share of the digit height...
+BAR_MIN_ELONGATION = 2.0  # ... and this many times taller than wide (a symbol's square is not)
 PART_MAX_HEIGHT = 0.65  # a symbol's square is at most this share of the digit height...
 PART_MIN_HEIGHT = 0.2  # ... and at least this (smaller specks are noise)
+SYMBOL_PARTS = 3  # every symbol has three: transit a bar and two squares, on-us two bars and a square
 PART_GAP = 0.6  # parts of one symbol are less than this share of a digit width apart
 CHAR_MARGIN = 0.25  # a character decoded this share of a digit width beside a symbol belongs to it
 SPACE_SHARE = 0.9  # a blank wider than this share of a digit width between characters is a space (a
@@ -67,7 +69,7 @@ def find_symbols(ink: np.ndarray) -> tuple[list[Symbol], float]:
         inside = y >= top - 0.35 * height and y + h <= bottom + 0.35 * height
         if not inside:
             continue
-        if w <= BAR_MAX_WIDTH * width and h >= BAR_MIN_HEIGHT * height:
+        if w <= BAR_MAX_WIDTH * width and h >= max(BAR_MIN_HEIGHT * height, BAR_MIN_ELONGATION * w):
             parts.append((x, x + w, "bar"))
         elif PART_MIN_HEIGHT * height <= h <= PART_MAX_HEIGHT * height and w <= 1.2 * width:
             parts.append((x, x + w, "square"))
@@ -85,8 +87,8 @@ def _grouped(parts: list[tuple[int, int, str]], width: float) -> list[Symbol]:
     for group in groups:
         bars = sum(p[2] == "bar" for p in group)
         squares = len(group) - bars
-        if bars == 0 or squares == 0:
-            continue  # a lone bar may be a narrow "1"; specks without a bar are noise
+        if bars == 0 or squares == 0 or len(group) < SYMBOL_PARTS:
+            continue  # a narrow "1" beside a comma or a colon is two parts; specks without a bar are noise
         kind = TRANSIT if bars == 1 else ON_US
         symbols.append(Symbol(float(min(p[0] for p in group)), float(max(p[1] for p in group)), kind))
     return symbols

@@ -30,7 +30,8 @@ from streams.stages.text import Box, PageText, Word
 
 OSD_MIN_CHARACTERS = 30  # fewer than Tesseract's default 50 halves OSD time; 20 misread sideways pages
 OSD_DPI = 150  # OSD on a page scaled to this resolution: as accurate as 300 DPI, half the time
-OSD_MIN_CONFIDENCE = 1.5  # below this Tesseract's orientation guess is noise: keep the page as is
+OSD_MIN_CONFIDENCE = 1.0  # below this Tesseract's orientation guess is noise: keep the page as is (a guess
+# above it is only tried: the turned page is kept when it reads better, see reading.ocr_prepared)
 LEGIBLE_CONFIDENCE = 0.6  # a word read at least this sure counts as legible
 
 

@@ -36,6 +36,7 @@ BAR_CHARS = frozenset("1lI|!")
 FIGURE_CHARS = frozenset("0123456789/-.,:$%")  # between two of these only a wider blank is a space
 FIGURE_SPACE_SHARE = 0.8  # ... a blank this share of the character pitch
 DIGIT_LINE_SHARE = 0.6  # a line of figures (a MICR line) has at least this share of digits
+MICR_MIN_DIGITS = 9  # ... and a MICR line at least a routing number's digits
 
 
 @dataclass(frozen=True)
@@ -97,7 +98,8 @@ def _line_words(crop: np.ndarray, quad: np.ndarray, text: str, info: Sequence[An
         return [_place(text.strip(), 0.0, 1.0, quad, float(np.mean(confidences or [0.0])))]
     width = crop.shape[1]
     centres = [(c + 0.5) * width / columns for c in positions]
-    if sum(ch.isdigit() for ch in chars) >= DIGIT_LINE_SHARE * len(chars):
+    digit_count = sum(ch.isdigit() for ch in chars)
+    if digit_count >= max(DIGIT_LINE_SHARE * len(chars), MICR_MIN_DIGITS):
         scores = list(confidences) if len(confidences) == len(chars) else [0.0] * len(chars)
         micr = _micr_line_words(crop, quad, chars, centres, scores)
         if micr:

@@ -31,7 +31,13 @@ from streams.stages.extract.lines import (
     segments,
 )
 from streams.stages.extract.positions import McaPosition, detect_positions
-from streams.stages.extract.transactions import Transaction, header_columns, parse_transactions
+from streams.stages.extract.statement_repair import dates_within, repair_lines, repair_sign
+from streams.stages.extract.transactions import (
+    Transaction,
+    header_columns,
+    parse_transactions,
+    section_kind,
+)
 from streams.stages.extract.validators import format_money, parse_date, parse_money
 from streams.stages.text import DocumentText, Word
 
@@ -42,6 +48,7 @@ _DATE_TEXT = re.compile(
     r"|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.? \d{1,2},? \d{4}",
     re.IGNORECASE,
 )
+MAX_PERIOD_DAYS = 92  # a statement covers at most a quarter
 _SUMMARY_KEYS = ("beginning_balance", "ending_balance", "total_deposits", "total_withdrawals")
 
 
@@ -86,6 +93,8 @@ def _period(pairs: Sequence[LabelValue], lines: Sequence[Line]) -> tuple[Field, 
     for pair in pairs:
         if pair.hit.key == "period":
             dates = _dates_in(pair.text)
+            if len(dates) >= 2:
+                dates = [dates[0], repaired_period_end(dates[0], dates[1])]
             if len(dates) >= 2 and dates[0] <= dates[1]:
                 return _date_fields(pair, dates)
     head = lines[:40]
@@ -93,10 +102,27 @@ def _period(pairs: Sequence[LabelValue], lines: Sequence[Line]) -> tuple[Field, 
         for i in range(len(head) - span + 1):
             words = [w for line in head[i : i + span] for w in line.words]
             dates = _dates_in(" ".join(w.text for w in words))
-            if len(dates) >= 2 and dates[0] < dates[1] and (dates[1] - dates[0]).days <= 92:
+            if len(dates) >= 2:
+                dates = [dates[0], repaired_period_end(dates[0], dates[1])]
+            if len(dates) >= 2 and dates[0] < dates[1] and (dates[1] - dates[0]).days <= MAX_PERIOD_DAYS:
                 pair = LabelValue(LabelHit(0, 0, 0, "period", "period"), head[i].page, words)
                 return _date_fields(pair, dates)
     return None
+
+
+def repaired_period_end(start: dt.date, end: dt.date) -> dt.date:
+    """The period's end with a misread year ("06/01/2024 to 06/30/2004") taken from its start, when
+    that makes a period of at most MAX_PERIOD_DAYS; otherwise `end` as read."""
+    if 0 <= (end - start).days <= MAX_PERIOD_DAYS:
+        return end
+    for year in (start.year, start.year + 1):
+        try:
+            candidate = end.replace(year=year)
+        except ValueError:  # 29 February
+            continue
+        if 0 <= (candidate - start).days <= MAX_PERIOD_DAYS:
+            return candidate
+    return end
 
 
 def _date_fields(pair: LabelValue, dates: list[dt.date]) -> tuple[Field, Field]:
@@ -155,7 +181,7 @@ def _bank_name(lines: Sequence[Line]) -> Field | None:
         anchor = next((i for i, w in enumerate(words) if norm_token(w.text) in _BANK_TOKENS), None)
         if anchor is None:
             continue
-        run = _name_run(line, words, anchor)
+        run = without_logo_marks(_name_run(line, words, anchor))
         return field_from_words(
             " ".join(w.text for w in run).strip(" .,"), run, page=line.page, label=None, fit=0.9
         )
@@ -177,6 +203,24 @@ def _bank_name(lines: Sequence[Line]) -> Field | None:
         if words and not re.search(r"\d", text) and norm_token(words[0].text) not in ("page", "statement"):
             return field_from_words(text.strip(" .,"), words, page=line.page, label=None, fit=0.7)
     return None
+
+
+def without_logo_marks(run: list[Word]) -> list[Word]:
+    """A bank's name without what OCR made of the logo in front of it: a monogram of the name's
+    initials ("GPB Granite Peak Bank"), a single letter, or a short word in lower case before a
+    capitalised name ("aid Pacific Crest Bank"). Real short names ("BMO Harris Bank") stay."""
+    words = list(run)
+    while len(words) >= 3:
+        mark, rest = words[0].text.strip(".,"), words[1:]
+        initials = "".join(w.text[:1] for w in rest if w.text[:1].isalpha()).upper()
+        monogram = len(mark) >= 2 and mark.isalpha() and mark.isupper() and initials.startswith(mark)
+        stray = len(mark) == 1 or (
+            len(mark) <= 3 and not mark.isupper() and not mark[:1].isupper() and rest[0].text[:1].isupper()
+        )
+        if not (monogram or stray):
+            break
+        words = rest
+    return words
 
 
 def _name_run(line: Line, words: list[Word], anchor: int) -> list[Word]:
@@ -296,8 +340,10 @@ def extract_statement(document: DocumentText) -> BankStatement:
     summary = _summary(pairs, lines)
     beginning = summary.get("beginning_balance", (None,))[0]
     ending = summary.get("ending_balance", (None,))[0]
-    rows = parse_transactions(lines, period, beginning)
+    rows = parse_transactions(repair_lines(lines, section_kind), period, beginning)
     rows = [r for r in _repair_ocr_rows(rows, beginning) if r.amount_read]
+    rows = dates_within(rows, period)
+    rows = repair_sign(rows, *(summary.get(k, (None,))[0] for k in ("total_deposits", "total_withdrawals")))
     if period is None and rows and all(r.date for r in rows):
         period = (min(r.date for r in rows), max(r.date for r in rows))
     figures = compute_figures(rows, beginning=beginning, ending=ending, period=period)

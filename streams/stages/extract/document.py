@@ -79,7 +79,11 @@ def _needs_help(first: DocumentExtraction, document: DocumentText) -> bool:
         return application_needs_help(first.application) or weak_reading(document)
     if first.check is not None:
         return check_needs_help(first.check)
-    return first.doc_type == "other" and weak_reading(document)
+    if first.doc_type != "other":
+        return False
+    # an unclaimed scan that still shows some sign of a check (a bank's name, a partial MICR line)
+    # may be a photo whose lower half Tesseract lost: the second engine reads it again
+    return weak_reading(document) or first.classification.scores.get("check", 0) > 0
 
 
 def _merged(first: DocumentExtraction, second_text: DocumentText) -> DocumentExtraction:

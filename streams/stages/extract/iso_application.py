@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 
 from streams.stages.extract import values
@@ -33,6 +33,7 @@ from streams.stages.text import DocumentText
 
 logger = logging.getLogger(__name__)
 
+MIN_CUT_LETTERS = 4  # a label word cropped at the page edge keeps at least this many letters
 MERCHANT_KEYS = (
     "legal_name",
     "dba_name",
@@ -163,11 +164,35 @@ class _Collector:
             target.setdefault(sub, value)
 
 
+def restore_cropped_label(line: Line, vocabulary: Vocabulary) -> Line:
+    """An OCR'd line whose first label word lost its first letters where a skewed scan was cropped
+    ("pany Legal Name", "deral Tax ID") with that word restored: when the cut word ends exactly one
+    label's first word (MIN_CUT_LETTERS or more letters kept) and the words after it continue that
+    label. Other lines, and text-layer lines, come back as they are."""
+    if not line.words or line.words[0].confidence >= 1.0:
+        return line
+    cut = norm_token(line.words[0].text)
+    if len(cut) < MIN_CUT_LETTERS or cut in vocabulary.by_first or not cut.isalpha():
+        return line
+    following = [norm_token(w.text) for w in line.words[1:4]]
+    whole = {
+        first
+        for first, phrases in vocabulary.by_first.items()
+        if first.endswith(cut)
+        and any(len(p) > 1 and list(p[1:3]) == following[: len(p[1:3])] for p, _ in phrases)
+    }
+    if len(whole) != 1:
+        return line
+    word = next(iter(whole))
+    text = word.upper() if line.words[0].text.isupper() else word.capitalize()
+    return replace(line, words=(replace(line.words[0], text=text), *line.words[1:]))
+
+
 def extract_application(document: DocumentText) -> IsoApplication:
     """Read an ISO application: label/value pairs of the page layout, then AcroForm values (by field
     names read as labels) for what the layout did not show (a scanned fillable form), merged."""
     grammar = application_grammar()
-    lines = document_lines(document)
+    lines = [restore_cropped_label(line, grammar.vocabulary) for line in document_lines(document)]
     collector = _Collector()
     headings: dict[int, str] = {}
     hits_by_line: dict[int, list[LabelHit]] = {}

@@ -62,3 +62,9 @@ def test_id_card_is_other_though_it_has_a_name_and_birth_date():
 
 def test_blank_page_is_other():
     assert classify(DocumentText((document_factory([]).pages[0],))).doc_type == "other"
+
+
+def test_a_lone_checksum_valid_number_is_not_a_micr_line():
+    # one number in ten passes the ABA checksum: an ID card's licence number is no check
+    card = ["STATE OF ISSUE", "DL", "@0.3 262041205", "NAME", "CATHY JONES", "EXP 01/2030"]
+    assert classify(document_factory(card, confidence=0.9)).doc_type == "other"

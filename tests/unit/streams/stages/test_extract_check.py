@@ -67,3 +67,35 @@ def test_a_routing_number_cut_from_a_longer_run_is_kept_with_low_confidence():
 def test_the_routing_confidence_comes_from_the_checksum_not_from_glyph_confidence():
     check = extract_check(document_factory(CHECK + ["@0.1 13 021000021|5 7489253143 1042"], confidence=0.3))
     assert check.fields["routing_number"].confidence >= 0.9
+
+
+# Lines whose MICR symbols the reader marked (the second engine does, see micr_band.py)
+def test_routing_between_transit_symbols_and_account_up_to_the_on_us_symbol():
+    check = extract_check(document_factory(CHECK + ["@0.1 ⑆ 021000021 ⑆ 7474191610 ⑈ 9420"]))
+    assert values(check)["routing_number"] == "021000021"
+    assert values(check)["account_number"] == "7474191610"
+    assert check.fields["routing_number"].confidence >= 0.95
+    assert check.fields["account_number"].confidence >= 0.9
+
+
+def test_an_account_ending_in_one_keeps_its_last_digit_when_the_symbol_was_read():
+    # read without symbols, '1"' is ambiguous: a digit and the symbol, or the symbol alone
+    check = extract_check(document_factory(CHECK + ["@0.1 ⑈ 006570 ⑈ ⑆ 011000015 ⑆ 738637391 ⑈"]))
+    assert values(check)["routing_number"] == "011000015"
+    assert values(check)["account_number"] == "738637391"
+
+
+def test_a_field_read_with_a_space_inside_is_one_number():
+    check = extract_check(document_factory(CHECK + ["@0.1 ⑆ 02100 0021 ⑆ 1234 5678 ⑈ 1042"]))
+    assert (values(check)["routing_number"], values(check)["account_number"]) == ("021000021", "12345678")
+
+
+def test_without_the_on_us_symbol_only_the_first_run_after_the_routing_is_the_account():
+    check = extract_check(document_factory(CHECK + ["@0.1 ⑆ 021000021 ⑆ 12345678 1042"]))
+    assert values(check)["account_number"] == "12345678"
+    assert check.fields["account_number"].label == "MICR"  # not bounded by a symbol: less sure
+
+
+def test_routing_number_beside_one_transit_symbol_when_the_other_was_lost():
+    check = extract_check(document_factory(CHECK + ["@0.1 ⑆ 021000021 55512345 ⑈"]))
+    assert (values(check)["routing_number"], values(check)["account_number"]) == ("021000021", "55512345")

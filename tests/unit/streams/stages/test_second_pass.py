@@ -136,3 +136,27 @@ def test_when_both_readings_agree_on_the_routing_number_the_surer_account_wins()
     second = scanned([*CHECK, "@0.1 H021000021H 7489258143 11 1042"], confidence=0.95)
     result = extract_document(first, reread=Rereader(second))
     assert result.check.fields["account_number"].value == "7489258143"
+
+
+def test_a_check_whose_micr_line_was_read_without_its_symbols_is_read_again():
+    first = scanned([*CHECK, '@0.1 [021000021 |5 738637391" 1042'], confidence=0.95)
+    second = scanned([*CHECK, "@0.1 ⑆ 021000021 ⑆ 738637391 ⑈ 1042"])
+    reread = Rereader(second)
+    result = extract_document(first, reread=reread)
+    assert reread.calls == [[1]]
+    assert result.check.fields["account_number"].value == "738637391"
+
+
+def test_a_check_whose_micr_symbols_were_read_is_not_read_again():
+    first = scanned([*CHECK, "@0.1 ⑆ 021000021 ⑆ 738637391 ⑈ 1042"], confidence=0.95)
+    reread = Rereader(first)
+    extract_document(first, reread=reread)
+    assert reread.calls == []
+
+
+def test_an_unclaimed_scan_naming_a_bank_is_read_again_though_its_words_are_clear():
+    # a check photo whose lower half (the MICR line) Tesseract lost
+    first = scanned(["ACME WIDGETS LLC | @0.55 First Example Bank", "100 Main St"] * 4, confidence=0.95)
+    second = scanned([*CHECK, "@0.1 ⑆ 021000021 ⑆ 7489253143 ⑈ 1042"])
+    result = extract_document(first, reread=Rereader(second))
+    assert result.doc_type == "voided_check"

@@ -1,0 +1,118 @@
+"""OCR slips on scanned statement lines are undone before the rows are parsed; text layers are not."""
+
+from __future__ import annotations
+
+from streams.stages.extract.bank_statement import extract_statement, without_logo_marks
+from streams.stages.extract.statement_repair import repaired_date
+from streams.stages.text import Box, Word
+from tests.unit.streams.stages.test_extract_statement import SECTIONS, values
+from tests.unit.streams.stages.textdoc_factory import document_factory
+
+
+def words(text: str) -> tuple[Word, ...]:
+    return tuple(Word(t, Box(0.1 * i, 0.1, 0.1 * i + 0.05, 0.12), 0.9) for i, t in enumerate(text.split()))
+
+
+def text(found: tuple[Word, ...]) -> str:
+    return " ".join(w.text for w in found)
+
+
+def test_a_day_read_as_look_alike_letters_becomes_digits():
+    assert text(repaired_date(words("Apr ot CARD DEP 1,679.10"))) == "Apr 01 CARD DEP 1,679.10"
+    assert text(repaired_date(words("Apr is CARD DEP 91.81"))) == "Apr 15 CARD DEP 91.81"
+
+
+def test_a_day_run_into_its_month_is_parted_from_it():
+    assert text(repaired_date(words("Apri2 CARD DEP 10.00"))) == "Apr 12 CARD DEP 10.00"
+    assert text(repaired_date(words("Apr10 CARD DEP 10.00"))) == "Apr 10 CARD DEP 10.00"
+
+
+def test_one_glued_character_may_be_half_a_day_and_is_left_alone():
+    assert text(repaired_date(words("Apri CARD DEP 10.00"))) == "Apri CARD DEP 10.00"
+
+
+def test_a_month_one_letter_off_is_spelled_right_only_when_no_other_month_is_as_close():
+    assert text(repaired_date(words("Aor 03 FOODS ACH 950.48"))) == "Apr 03 FOODS ACH 950.48"
+    assert text(repaired_date(words("DEP 03 FOODS 950.48"))) == "DEP 03 FOODS 950.48"  # Dec? Sep?
+
+
+def scanned_sections(replacements: dict[str, str]):
+    rows = [replacements.get(r, r) for r in SECTIONS]
+    return document_factory(rows, confidence=0.9, source="ocr")
+
+
+def test_a_heading_with_a_stray_rule_mark_still_opens_its_section():
+    statement = extract_statement(scanned_sections({"ELECTRONIC WITHDRAWALS": "| ELECTRONIC WITHDRAWALS 1"}))
+    assert values(statement)["total_withdrawals"] == "450.00"
+    assert statement.reconciled
+
+
+def test_a_heading_whose_first_letters_were_cropped_still_opens_its_section():
+    statement = extract_statement(scanned_sections({"ELECTRONIC WITHDRAWALS": "LECTRONIC WITHDRAWALS"}))
+    assert values(statement)["total_withdrawals"] == "450.00"
+
+
+def test_a_lost_minus_is_found_by_the_printed_totals():
+    rows = [
+        "Beginning balance | @0.47 1,000.00",
+        "Deposits and other additions | @0.47 500.00",
+        "Withdrawals and other subtractions | @0.46 400.00-",
+        "Ending balance | @0.47 1,100.00",
+        "Date | @0.15 Description | @0.85 Amount",
+        "08/01 | @0.15 CARD DEPOSIT | @0.86 500.00",
+        "08/02 | @0.15 EMPIRE FOODS ACH PPD | @0.86 400.00",  # printed -400.00: OCR lost the minus
+        "Statement period: 08/01/2024 - 08/31/2024",
+    ]
+    statement = extract_statement(document_factory(rows, confidence=0.9, source="ocr"))
+    got = values(statement)
+    assert (got["total_deposits"], got["total_withdrawals"]) == ("500.00", "400.00")
+    assert statement.reconciled
+
+
+def test_text_layer_signs_are_never_turned_over():
+    rows = [
+        "Beginning balance | @0.47 1,000.00",
+        "Deposits and other additions | @0.47 500.00",
+        "Withdrawals and other subtractions | @0.46 400.00-",
+        "Ending balance | @0.47 1,100.00",
+        "Date | @0.15 Description | @0.85 Amount",
+        "08/01 | @0.15 CARD DEPOSIT | @0.86 500.00",
+        "08/02 | @0.15 EMPIRE FOODS ACH PPD | @0.86 400.00",
+    ]
+    assert not extract_statement(document_factory(rows)).reconciled
+
+
+def test_a_logo_read_as_letters_is_not_part_of_the_bank_name():
+    def name(line: str) -> str:
+        return text(tuple(without_logo_marks(list(words(line)))))
+
+    assert name("GPB Granite Peak Bank") == "Granite Peak Bank"  # a monogram of the initials
+    assert name("aid Pacific Crest Bank") == "Pacific Crest Bank"
+    assert name("A Cumberland Valley Bank") == "Cumberland Valley Bank"
+    assert name("BMO Harris Bank") == "BMO Harris Bank"
+    assert name("TD Bank") == "TD Bank"
+
+
+def test_a_period_end_with_a_misread_year_takes_the_year_of_its_start():
+    import datetime as dt
+
+    from streams.stages.extract.bank_statement import repaired_period_end
+
+    start = dt.date(2024, 6, 1)
+    assert repaired_period_end(start, dt.date(2004, 6, 30)) == dt.date(2024, 6, 30)
+    assert repaired_period_end(dt.date(2024, 12, 1), dt.date(2004, 1, 1)) == dt.date(2025, 1, 1)
+    assert repaired_period_end(start, dt.date(2024, 6, 30)) == dt.date(2024, 6, 30)
+
+
+def test_an_ocr_row_dated_outside_the_period_takes_the_date_before_it():
+    rows = [
+        "Statement period: 05/01/2024 - 05/31/2024",
+        "Beginning balance | @0.47 1,000.00",
+        "Ending balance | @0.47 1,000.00",
+        "Date | @0.15 Description | @0.85 Amount | @0.93 Balance",
+        "05/07/24 | @0.15 CARD DEPOSIT | @0.86 100.00 | @0.94 1,100.00",
+        "08/07/24 | @0.15 ACH PMT FOODS | @0.86 -150.00 | @0.94 950.00",  # 05 read as 08
+        "05/09/24 | @0.15 CARD DEPOSIT | @0.86 50.00 | @0.94 1,000.00",
+    ]
+    statement = extract_statement(document_factory(rows, confidence=0.9, source="ocr"))
+    assert [r.date.isoformat() for r in statement.transactions] == ["2024-05-07", "2024-05-07", "2024-05-09"]
