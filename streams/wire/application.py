@@ -15,6 +15,7 @@ from streams.stages.application_json import CHECK_KEYS, STATEMENT_KEYS
 from streams.stages.assemble import Application, DocumentResult, ReviewItem, status_detail
 from streams.stages.extract.fields import Field
 from streams.stages.extract.iso_application import MERCHANT_KEYS, OWNER_KEYS
+from streams.stages.extract.revenue import statement_true_revenue
 from streams.stages.extract.validators import is_valid_aba
 from streams.wire.provenance import field_provenance
 from streams.wire.records import submission_context
@@ -100,7 +101,7 @@ def _statement(
     out = _nested(statement.fields, STATEMENT_KEYS, ring)
     out["document_id"] = _document_of(app, metas, statement, "statement") or ""
     out["reconciled"] = statement.reconciled
-    out["true_revenue"] = None
+    out["true_revenue"] = statement_true_revenue(statement, app.bank_statements)
     out["mca_positions"] = [
         {
             "lender": p.lender,

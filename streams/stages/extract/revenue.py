@@ -84,37 +84,68 @@ def months_and_gaps(statements: Sequence[BankStatement]) -> tuple[tuple[str, ...
     return tuple(f"{y:04d}-{m:02d}" for y, m in ordered), tuple(missing)
 
 
+@dataclass(frozen=True)
+class _RevenueParts:
+    deposits: Decimal = Decimal(0)
+    transfers: Decimal = Decimal(0)
+    proceeds: Decimal = Decimal(0)
+    reversals: Decimal = Decimal(0)
+    mca: Decimal = Decimal(0)
+
+    def __add__(self, other: _RevenueParts) -> _RevenueParts:
+        return _RevenueParts(self.deposits + other.deposits, self.transfers + other.transfers,
+                             self.proceeds + other.proceeds, self.reversals + other.reversals,
+                             self.mca + other.mca)
+
+    @property
+    def true_revenue(self) -> Decimal:
+        return self.deposits - self.transfers - self.proceeds - self.reversals
+
+
+def _lenders(statements: Sequence[BankStatement]) -> set[str]:
+    return {p.lender.upper() for s in statements for p in s.mca_positions}
+
+
+def _parts(statement: BankStatement, lenders: set[str]) -> _RevenueParts:
+    """One statement's deposits split by kind, and its MCA debits; `lenders` come from every statement
+    of the application (a lender's credit is advance proceeds even where its debits do not show)."""
+    deposits = transfers = proceeds = reversals = mca = Decimal(0)
+    keys = {(p.lender.upper(), p.amount) for p in statement.mca_positions}
+    for row in statement.transactions:
+        if row.amount < 0:
+            if (counterparty(row.description).upper(), -row.amount) in keys:
+                mca += -row.amount
+            continue
+        deposits += row.amount
+        if _matches(row.description, "own_transfer"):
+            transfers += row.amount
+        elif counterparty(row.description).upper() in lenders or _matches(row.description, "loan_proceeds"):
+            proceeds += row.amount
+        elif _matches(row.description, "reversals"):
+            reversals += row.amount
+    return _RevenueParts(deposits, transfers, proceeds, reversals, mca)
+
+
+def statement_true_revenue(statement: BankStatement, statements: Sequence[BankStatement]) -> Decimal:
+    """One statement's true revenue, with the lenders known from all of the application's statements."""
+    return _parts(statement, _lenders(statements)).true_revenue.quantize(CENT)
+
+
 def analyse_statements(statements: Sequence[BankStatement]) -> StatementAnalysis:
     """The application-level figures over every readable statement."""
     months, missing = months_and_gaps(statements)
-    lenders = {p.lender.upper() for s in statements for p in s.mca_positions}
-    deposits = transfers = proceeds = reversals = mca = Decimal(0)
-    for statement in statements:
-        keys = {(p.lender.upper(), p.amount) for p in statement.mca_positions}
-        for row in statement.transactions:
-            if row.amount < 0:
-                if (counterparty(row.description).upper(), -row.amount) in keys:
-                    mca += -row.amount
-                continue
-            deposits += row.amount
-            if _matches(row.description, "own_transfer"):
-                transfers += row.amount
-            elif counterparty(row.description).upper() in lenders or _matches(
-                row.description, "loan_proceeds"
-            ):
-                proceeds += row.amount
-            elif _matches(row.description, "reversals"):
-                reversals += row.amount
-    true_revenue = deposits - transfers - proceeds - reversals
-    load = (mca / true_revenue).quantize(Decimal("0.0001"), ROUND_HALF_UP) if true_revenue > 0 else None
+    lenders = _lenders(statements)
+    total = sum((_parts(statement, lenders) for statement in statements), _RevenueParts())
+    true_revenue = total.true_revenue
+    load = (total.mca / true_revenue).quantize(Decimal("0.0001"), ROUND_HALF_UP) if true_revenue > 0 else None
     return StatementAnalysis(
         months_covered=months,
         missing_months=missing,
-        total_deposits=deposits.quantize(CENT),
+        total_deposits=total.deposits.quantize(CENT),
         true_revenue=true_revenue.quantize(CENT),
-        excluded_transfers=transfers.quantize(CENT),
-        excluded_loan_proceeds=proceeds.quantize(CENT),
-        excluded_reversals=reversals.quantize(CENT),
-        mca_debits=mca.quantize(CENT),
+        excluded_transfers=total.transfers.quantize(CENT),
+        excluded_loan_proceeds=total.proceeds.quantize(CENT),
+        excluded_reversals=total.reversals.quantize(CENT),
+        mca_debits=total.mca.quantize(CENT),
         position_load=load,
     )
