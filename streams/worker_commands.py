@@ -10,7 +10,9 @@ from faust import Worker
 
 from infra.errors import ConfigurationError
 from infra.settings import load_settings
+from infra.topic_admin import admin_client_config
 from streams.agents import STAGES, parse_agent_names, register_agents
+from streams.internal_topics import ensure_internal_topics
 from streams.runtime import build_runtime
 
 logger = logging.getLogger(__name__)
@@ -33,6 +35,7 @@ def worker_command(
         raise typer.BadParameter(str(exc), param_hint="--agents") from exc
     logger.info("worker: agents %s, %d CPU process(es), concurrency %d", ",".join(registered),
                 runtime.pool.workers if runtime.pool else 0, runtime.concurrency)
+    ensure_internal_topics(runtime.app, admin_client_config(settings))
     worker = Worker(
         runtime.app,
         loglevel=settings.log_level.lower(),
