@@ -64,7 +64,8 @@ def ensure_internal_topics(app: Any, admin_config: dict[str, Any], *, timeout: f
     existing = set(admin.list_topics(timeout=timeout).topics)
     missing = [topic for topic in topics if topic.name not in existing]
     replication = int(app.conf.topic_replication_factor)
-    for future in admin.create_topics(new_topics(missing, replication)).values():
+    requests = new_topics(missing, replication)
+    for future in (admin.create_topics(requests) if requests else {}).values():
         try:
             future.result(timeout)
         except KafkaException as exc:
