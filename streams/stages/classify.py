@@ -40,17 +40,47 @@ def _phrase_tokens(phrases) -> list[tuple[str, ...]]:
 
 
 @cache
+def _phrases(key: str) -> tuple[tuple[str, ...], ...]:
+    """The phrases of classify setting `key`, split into normalised tokens, in their order."""
+    return tuple(_phrase_tokens(_settings()[key]))
+
+
+@cache
 def _settings() -> dict:
     return label_data()["classify"]
+
+
+@cache
+def _phrases_by_first() -> dict[str, tuple[tuple[str, ...], ...]]:
+    """Every classify phrase (split into normalised tokens) indexed by its first token, so that the
+    tokens of a document are scanned once for all phrases rather than once per phrase."""
+    found: dict[str, list[tuple[str, ...]]] = {}
+    for key in ("application_titles", "statement_phrases", "check_phrases"):
+        for phrase in _phrases(key):
+            if phrase and phrase not in found.get(phrase[0], ()):
+                found.setdefault(phrase[0], []).append(phrase)
+    return {first: tuple(phrases) for first, phrases in found.items()}
 
 
 def _text_tokens(lines: list[Line]) -> list[str]:
     return [t for line in lines for t in (norm_token(w.text) for w in line.words) if t]
 
 
-def _count_phrase(tokens: list[str], phrase: tuple[str, ...]) -> int:
-    n = len(phrase)
-    return sum(1 for i in range(len(tokens) - n + 1) if tuple(tokens[i : i + n]) == phrase)
+def _phrase_counts(tokens: list[str]) -> dict[tuple[str, ...], int]:
+    """How often each classify phrase occurs in `tokens` (overlapping occurrences counted)."""
+    index = _phrases_by_first()
+    counts: dict[tuple[str, ...], int] = {}
+    for start, token in enumerate(tokens):
+        for phrase in index.get(token, ()):
+            end = start + len(phrase)
+            if end <= len(tokens) and tuple(tokens[start:end]) == phrase:
+                counts[phrase] = counts.get(phrase, 0) + 1
+    return counts
+
+
+def _count_phrase(counts: dict[tuple[str, ...], int], tokens: list[str], phrase: tuple[str, ...]) -> int:
+    # A phrase with no tokens left after normalisation matches at every position, as a scan would.
+    return counts.get(phrase, 0) if phrase else len(tokens) + 1
 
 
 def _names_a_bank(tokens: list[str]) -> bool:
@@ -86,17 +116,18 @@ def classify(document: DocumentText) -> Classification:
     if not lines and not document.form_fields:
         return Classification("other", 0.9, {})
     tokens = _text_tokens(lines)
+    counts = _phrase_counts(tokens)
     app_keys, business = application_score(lines)
     app_keys += len(document.form_fields) // 4
-    titles = sum(_count_phrase(tokens, p) for p in _phrase_tokens(settings["application_titles"]))
+    titles = sum(_count_phrase(counts, tokens, p) for p in _phrases("application_titles"))
     rows = len(parse_transactions(lines, None))
     statement_words = sum(
-        min(_count_phrase(tokens, p), 2) for p in _phrase_tokens(settings["statement_phrases"])
+        min(_count_phrase(counts, tokens, p), 2) for p in _phrases("statement_phrases")
     )
     check = sum(
-        weight * min(_count_phrase(tokens, p), 1)
+        weight * min(_count_phrase(counts, tokens, p), 1)
         for p, weight in zip(
-            _phrase_tokens(settings["check_phrases"]), settings["check_phrases"].values(), strict=True
+            _phrases("check_phrases"), settings["check_phrases"].values(), strict=True
         )
     )
     check += _micr_score(lines)

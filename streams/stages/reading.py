@@ -40,6 +40,8 @@ from streams.stages.render import (
     PdfSource,
     RenderedPage,
     UnreadableDocument,
+    forget_last_source,
+    last_source,
     outline_pdf,
     render_pdf_page,
 )
@@ -273,6 +275,15 @@ def read_document(
     data: bytes, *, filename: str | None, content_type: str | None, limits: Limits
 ) -> DocumentReading:
     """Read every page of a document within `limits`; never raises for bad input."""
+    try:
+        return _read_document(data, filename=filename, content_type=content_type, limits=limits)
+    finally:
+        forget_last_source()  # planned and read in one call: nothing comes back for the opened PDF
+
+
+def _read_document(
+    data: bytes, *, filename: str | None, content_type: str | None, limits: Limits
+) -> DocumentReading:
     plan = plan_document(data, filename=filename, content_type=content_type, limits=limits)
     if plan.status != "read" or plan.kind is None:
         return DocumentReading(plan.status, plan.reason, plan.detail)
@@ -281,8 +292,7 @@ def read_document(
         if plan.kind == "image":
             readings = [ocr_prepared(clean_rendered(render_image(data, limits)), limits=limits)]
         else:
-            with PdfSource(data) as source:
-                readings = _read_pdf_pages(source, plan, limits, notes)
+            readings = _read_pdf_pages(last_source(data), plan, limits, notes)
     except UnreadableDocument as exc:
         return DocumentReading("invalid", exc.reason, exc.detail)
     notes += [f"page {r.text.page_number}: {r.warning}" for r in readings if r.warning]

@@ -11,7 +11,9 @@ Unreadable input raises `UnreadableDocument` with a reason from the shared vocab
 
 from __future__ import annotations
 
+import atexit
 import logging
+import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -37,6 +39,7 @@ MIN_SCAN_DPI = 100.0  # a scan below this is rendered at this resolution (tiny t
 MAX_SCAN_DPI = 300.0  # finer scans are rendered down to this: Tesseract gains nothing above it
 VECTOR_DPI = 300.0  # pages drawn without a text layer (outlined text) have no native resolution
 MAX_WORK_PIXELS = 20_000_000  # pages and photos are cleaned and OCR'd at no more than this (tabloid at 300)
+KEPT_TEXT_PAGES = 32  # text pages a PdfSource keeps loaded between planning and rendering (memory bound)
 
 
 class UnreadableDocument(MCAError):
@@ -99,9 +102,25 @@ def open_pdf(data: bytes) -> pdfium.PdfDocument:
     return document
 
 
+@dataclass(frozen=True)
+class _TextLayer:
+    """A text page loaded and its text extracted when its kind was decided, kept open for `render`."""
+
+    page: pdfium.PdfPage
+    textpage: pdfium.PdfTextPage
+    text: str
+
+    def close(self) -> None:
+        self.textpage.close()
+        self.page.close()
+
+
 class PdfSource:
     """An opened PDF, so that several pages are read without reopening it. Use as a context manager.
 
+    A page found to be `text` by `page_kind` stays loaded, with its extracted text, until `render`
+    reads it (or the source closes): planning then rendering a page extracts its text once (for
+    the first KEPT_TEXT_PAGES such pages).
     Raises UnreadableDocument when the bytes cannot be opened (see `open_pdf`)."""
 
     def __init__(self, data: bytes) -> None:
@@ -109,11 +128,19 @@ class PdfSource:
         self.document = open_pdf(data)
         self.has_form = self.document.get_formtype() != pdfium_c.FORMTYPE_NONE
         self._form: FormContent | None = None
+        self._layers: dict[int, _TextLayer] = {}
 
     def __enter__(self) -> PdfSource:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the kept pages and the document."""
+        for layer in self._layers.values():
+            layer.close()
+        self._layers.clear()
         self.document.close()
 
     @property
@@ -135,18 +162,32 @@ class PdfSource:
     def page_kind(self, index: int, limits: Limits) -> PageKind:
         """`text` when the page's text layer is real text, `raster` when a scan covers it, else `vector`."""
         page = self.document[index]
+        kept = False
         try:
             coverage = _image_area(page, limits, index) / max(_area(_crop_box(page)), 1.0)
             textpage = page.get_textpage()
             try:
-                stats = text_stats(page, textpage, page_text(textpage))
+                text = page_text(textpage)
+                if text_stats(page, textpage, text).is_real(coverage):
+                    kept = self._keep(index, _TextLayer(page, textpage, text))
+                    return "text"
             finally:
-                textpage.close()
-            if stats.is_real(coverage):
-                return "text"
+                if not kept:
+                    textpage.close()
             return "raster" if coverage > 0 else "vector"
         finally:
-            page.close()
+            if not kept:
+                page.close()
+
+    def _keep(self, index: int, layer: _TextLayer) -> bool:
+        """Keep `layer` for `render` (True), unless KEPT_TEXT_PAGES are already kept (False)."""
+        previous = self._layers.pop(index, None)
+        if previous is not None:
+            previous.close()
+        if len(self._layers) >= KEPT_TEXT_PAGES:
+            return False
+        self._layers[index] = layer
+        return True
 
     def render(self, index: int, limits: Limits, kind: PageKind | None = None) -> RenderedPage:
         """Page `index` (0-based): its text layer when that is real text, else a grayscale image."""
@@ -155,30 +196,38 @@ class PdfSource:
             raise UnreadableDocument("corrupt", f"no page {index + 1} in {len(self.document)} pages")
         try:
             kind = kind or self.page_kind(index, limits)
-            page = self.document[index]
+            layer = self._layers.pop(index, None)
+            if layer is not None and kind != "text":
+                layer.close()
+                layer = None
+            page = layer.page if layer is not None else self.document[index]
             try:
-                return self._render(page, index, kind, limits, started)
+                return self._render(page, index, kind, limits, started, layer)
             finally:
+                if layer is not None:
+                    layer.textpage.close()
                 page.close()
         except pdfium.PdfiumError as exc:
             raise UnreadableDocument("corrupt", f"page {index + 1}: {exc}") from exc
 
     def _render(
-        self, page: pdfium.PdfPage, index: int, kind: PageKind, limits: Limits, started: float
+        self,
+        page: pdfium.PdfPage,
+        index: int,
+        kind: PageKind,
+        limits: Limits,
+        started: float,
+        layer: _TextLayer | None,
     ) -> RenderedPage:
         crop, rotation = _crop_box(page), page.get_rotation() % 360
         width, height = _display_size(crop, rotation)
         if kind == "text":
-            textpage = page.get_textpage()
-            try:
-                words = layer_words(textpage, page_text(textpage), crop, rotation)
-            finally:
-                textpage.close()
+            words = _text_words(page, layer, crop, rotation)
             if self.has_form:
                 widgets = tuple(w for w in self.form.widgets if w.page_index == index)
                 words += widget_words(widgets, crop, rotation, words)
-            layer = PageText(index + 1, width, height, words, "text_layer")
-            return RenderedPage(index + 1, width, height, False, layer, seconds=time.perf_counter() - started)
+            text = PageText(index + 1, width, height, words, "text_layer")
+            return RenderedPage(index + 1, width, height, False, text, seconds=time.perf_counter() - started)
         dpi = _render_dpi(page, width, height, kind, limits)
         image = direct_scan(page, crop, dpi, limits.max_page_pixels) if kind == "raster" else None
         if image is None:
@@ -189,16 +238,57 @@ class PdfSource:
         return RenderedPage(index + 1, width, height, kind == "raster", None, image, dpi, seconds)
 
 
+def _text_words(
+    page: pdfium.PdfPage, layer: _TextLayer | None, crop: Rect, rotation: int
+) -> tuple[Word, ...]:
+    """The words of a text page, from the text `page_kind` already extracted when it kept it."""
+    if layer is not None:
+        return layer_words(layer.textpage, layer.text, crop, rotation)
+    textpage = page.get_textpage()
+    try:
+        return layer_words(textpage, page_text(textpage), crop, rotation)
+    finally:
+        textpage.close()
+
+
+_last = threading.local()
+
+
+def last_source(data: bytes) -> PdfSource:
+    """A PdfSource of `data`, shared by this thread's calls with the same bytes: a worker that plans a
+    document and then renders its pages opens it, and extracts each text page, once. Opening another
+    document closes the previous one. Owned by this cache: do not close it. Raises UnreadableDocument."""
+    source: PdfSource | None = getattr(_last, "source", None)
+    if source is not None and (source.data is data or source.data == data):
+        return source
+    forget_last_source()
+    source = PdfSource(data)
+    _last.source = source
+    return source
+
+
+def forget_last_source() -> None:
+    """Close the PdfSource kept by `last_source` in this thread, if any."""
+    source: PdfSource | None = getattr(_last, "source", None)
+    _last.source = None
+    if source is not None:
+        source.close()
+
+
+# Runs before pypdfium2's own exit hook (registered earlier, at its import), which warns of open PDFs.
+atexit.register(forget_last_source)
+
+
 def outline_pdf(data: bytes, limits: Limits) -> PdfOutline:
-    """`PdfSource.outline` for one-off use. Raises UnreadableDocument."""
-    with PdfSource(data) as source:
-        return source.outline(limits)
+    """`PdfSource.outline` of `data` (through `last_source`, for `render_pdf_page` to reuse).
+    Raises UnreadableDocument."""
+    return last_source(data).outline(limits)
 
 
 def render_pdf_page(data: bytes, index: int, limits: Limits, *, kind: PageKind | None = None) -> RenderedPage:
-    """`PdfSource.render` for one-off use (a worker handed one page). Raises UnreadableDocument."""
-    with PdfSource(data) as source:
-        return source.render(index, limits, kind)
+    """`PdfSource.render` of `data` (a worker handed one page; through `last_source`, so the pages of
+    one document are read from one opened PDF). Raises UnreadableDocument."""
+    return last_source(data).render(index, limits, kind)
 
 
 def _images(page: pdfium.PdfPage) -> list[tuple[Rect, tuple[int, int]]]:

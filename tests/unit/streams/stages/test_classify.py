@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from streams.stages.classify import classify
+from streams.stages.classify import _phrase_counts, classify
 from streams.stages.text import DocumentText
 from tests.unit.streams.stages.test_extract_application import GRID_FORM, INLINE_FORM, LABEL_COLUMN_FORM
 from tests.unit.streams.stages.test_extract_check import CHECK
@@ -68,3 +68,14 @@ def test_a_lone_checksum_valid_number_is_not_a_micr_line():
     # one number in ten passes the ABA checksum: an ID card's licence number is no check
     card = ["STATE OF ISSUE", "DL", "@0.3 262041205", "NAME", "CATHY JONES", "EXP 01/2030"]
     assert classify(document_factory(card, confidence=0.9)).doc_type == "other"
+
+
+def test_phrases_are_counted_at_every_occurrence_including_overlapping_ones():
+    tokens = "pay to the order of order of statement statement period void".split()
+    counts = _phrase_counts(tokens)
+    assert counts[("pay", "to", "the", "order", "of")] == 1
+    assert counts[("pay", "to", "the")] == 1
+    assert counts[("order", "of")] == 2
+    assert counts[("statement",)] == 2
+    assert counts[("statement", "period")] == 1
+    assert ("member", "fdic") not in counts
