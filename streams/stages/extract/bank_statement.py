@@ -31,11 +31,12 @@ from streams.stages.extract.lines import (
     segments,
 )
 from streams.stages.extract.positions import McaPosition, detect_positions
-from streams.stages.extract.statement_repair import dates_within, repair_lines, repair_sign
+from streams.stages.extract.statement_repair import dates_within, fill_unread, repair_lines, repair_sign
 from streams.stages.extract.transactions import (
     Transaction,
     header_columns,
     parse_transactions,
+    printed_daily_balances,
     section_kind,
 )
 from streams.stages.extract.validators import format_money, parse_date, parse_money
@@ -89,7 +90,10 @@ def _dates_in(text: str) -> list[dt.date]:
 
 
 def _period(pairs: Sequence[LabelValue], lines: Sequence[Line]) -> tuple[Field, Field] | None:
-    """Statement period from its label, else the first line holding 'date - date' / 'date through date'."""
+    """Statement period from its label, else the first line holding 'date - date' / 'date through date',
+    else a label whose end was cut off at the page edge ("07/01/2024 - 07,"): a period starting on the
+    first of a month is that calendar month (at lower confidence)."""
+    cut: tuple[LabelValue, dt.date] | None = None
     for pair in pairs:
         if pair.hit.key == "period":
             dates = _dates_in(pair.text)
@@ -97,6 +101,8 @@ def _period(pairs: Sequence[LabelValue], lines: Sequence[Line]) -> tuple[Field, 
                 dates = [dates[0], repaired_period_end(dates[0], dates[1])]
             if len(dates) >= 2 and dates[0] <= dates[1]:
                 return _date_fields(pair, dates)
+            if len(dates) == 1 and dates[0].day == 1 and cut is None:
+                cut = (pair, dates[0])
     head = lines[:40]
     for span in (1, 2):  # "August 1, 2024 through" may end on the next line
         for i in range(len(head) - span + 1):
@@ -107,6 +113,11 @@ def _period(pairs: Sequence[LabelValue], lines: Sequence[Line]) -> tuple[Field, 
             if len(dates) >= 2 and dates[0] < dates[1] and (dates[1] - dates[0]).days <= MAX_PERIOD_DAYS:
                 pair = LabelValue(LabelHit(0, 0, 0, "period", "period"), head[i].page, words)
                 return _date_fields(pair, dates)
+    if cut is not None:
+        pair, start = cut
+        end = (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+        first, last = _date_fields(pair, [start, end])
+        return first, last.with_value(last.value, confidence_factor=0.8)
     return None
 
 
@@ -272,10 +283,25 @@ def _close_to(a: Decimal | None, b: Decimal | None) -> bool:
     return a is not None and b is not None and abs(a - b) <= TOLERANCE
 
 
+def _lost_sign_before(rows: Sequence[Transaction], index: int, gap: Decimal) -> int | None:
+    """The one OCR'd row without a printed balance, since the last row that prints one, whose sign
+    turned over explains the gap between the running balance and the balance printed at `index`."""
+    start = index
+    while start > 0 and rows[start - 1].balance is None:
+        start -= 1
+    found = [
+        j
+        for j in range(start, index)
+        if rows[j].amount_read and rows[j].confidence < 0.99 and _close_to(2 * rows[j].amount, gap)
+    ]
+    return found[0] if len(found) == 1 else None
+
+
 def _repair_ocr_rows(rows: list[Transaction], beginning: Decimal | None) -> list[Transaction]:
     """Settle OCR misreads with the running balance: where a row's amount and printed balance
     disagree, the neighbouring row tells which of the two was misread (a balance that lost its
-    minus or a digit, or an amount that did). Text-layer rows are never changed: there a
+    minus or a digit, or an amount that did, or a row above it without a balance that lost its
+    sign). Text-layer rows are never changed: there a
     disagreement is the statement's own and must show as unreconciled."""
     fixed = list(rows)
     previous = beginning
@@ -284,7 +310,7 @@ def _repair_ocr_rows(rows: list[Transaction], beginning: Decimal | None) -> list
             previous = (
                 row.balance
                 if row.balance is not None
-                else (None if previous is None else previous + row.amount)
+                else (None if previous is None or not row.amount_read else previous + row.amount)
             )
             continue
         if not row.amount_read:
@@ -293,6 +319,13 @@ def _repair_ocr_rows(rows: list[Transaction], beginning: Decimal | None) -> list
             continue
         expected = previous + row.amount
         if _close_to(expected, row.balance):
+            previous = row.balance
+            continue
+        flipped = _lost_sign_before(fixed, i, expected - row.balance)
+        if flipped is not None:
+            fixed[flipped] = replace(
+                fixed[flipped], amount=-fixed[flipped].amount, confidence=fixed[flipped].confidence * 0.9
+            )
             previous = row.balance
             continue
         following = fixed[i + 1] if i + 1 < len(fixed) else None
@@ -340,10 +373,20 @@ def extract_statement(document: DocumentText) -> BankStatement:
     summary = _summary(pairs, lines)
     beginning = summary.get("beginning_balance", (None,))[0]
     ending = summary.get("ending_balance", (None,))[0]
-    rows = parse_transactions(repair_lines(lines, section_kind), period, beginning)
-    rows = [r for r in _repair_ocr_rows(rows, beginning) if r.amount_read]
-    rows = dates_within(rows, period)
-    rows = repair_sign(rows, *(summary.get(k, (None,))[0] for k in ("total_deposits", "total_withdrawals")))
+    repaired = repair_lines(lines, section_kind)
+    rows = parse_transactions(repaired, period, beginning, keep_unread=True)
+    rows = dates_within(_repair_ocr_rows(rows, beginning), period)
+    totals = [summary.get(k, (None,))[0] for k in ("total_deposits", "total_withdrawals")]
+    rows = fill_unread(
+        rows,
+        beginning=beginning,
+        ending=ending,
+        daily=printed_daily_balances(repaired, period),
+        printed_deposits=totals[0],
+        printed_withdrawals=totals[1],
+    )
+    # an amount no figure tells is left out: the statement then shows as not reconciling
+    rows = repair_sign([r for r in rows if r.amount_read], *totals)
     if period is None and rows and all(r.date for r in rows):
         period = (min(r.date for r in rows), max(r.date for r in rows))
     figures = compute_figures(rows, beginning=beginning, ending=ending, period=period)

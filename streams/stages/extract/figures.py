@@ -94,7 +94,9 @@ def compute_figures(
     ending: Decimal | None,
     period: tuple[dt.date, dt.date] | None,
 ) -> Figures:
-    """Figures of one statement; `reconciled` is beginning + credits - debits == ending."""
+    """Figures of one statement; `reconciled` is beginning + credits - debits == ending. Rows whose
+    amount was not read (amount_read False) count nowhere: their amount is not zero but unknown."""
+    rows = [r for r in rows if r.amount_read]
     if beginning is None:
         beginning = infer_beginning(rows)
     credits = [r.amount for r in rows if r.amount > 0]

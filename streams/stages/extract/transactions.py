@@ -4,7 +4,8 @@ A table starts at a header line naming a date column and at least one money colu
 "statement.columns"); each money word of a row goes to the nearest column. Signs come from the
 column (credits / debits), the printed sign, or, for a bare amount column, from the running
 balance. Rows printed without a date inherit the previous row's date; a dateless line of words
-right under a row continues its description.
+right under a row continues its description. A scanned row whose amount OCR lost is kept with
+amount_read=False (amount 0, never to be counted) for the statement's own figures to fill in.
 """
 
 from __future__ import annotations
@@ -48,7 +49,8 @@ class Transaction:
     box: Box | None
     confidence: float
     sign_known: bool = True
-    amount_read: bool = True  # False: OCR lost the amount; the running balance will tell it
+    amount_read: bool = True  # False: OCR lost the amount (amount is then 0 and must not be counted)
+    side: int = 0  # of an unread amount: +1 / -1 when its section says credit / debit, else 0
 
 
 @dataclass(frozen=True)
@@ -224,10 +226,18 @@ def _nearest_column(word: Word, columns: _Columns) -> str | None:
 
 
 def _row(
-    words: Sequence[Word], date: dt.date, skip: int, columns: _Columns | None, page: int
+    words: Sequence[Word],
+    date: dt.date,
+    skip: int,
+    columns: _Columns | None,
+    page: int,
+    keep_unread: bool = False,
 ) -> Transaction | None:
+    """The row's transaction; a scanned row whose amount OCR lost comes back with amount_read=False
+    when its printed balance will tell the amount, or (`keep_unread`, inside a transaction table)
+    when the statement's other figures may."""
     money = _money_words(words)
-    if not money:
+    if not money and not keep_unread:
         return None
     amount: Decimal | None = None
     balance: Decimal | None = None
@@ -252,12 +262,14 @@ def _row(
                 amount = value * columns.sign
     confidence = min(w.confidence for w in words)
     amount_read = amount is not None
+    first_money = money[0][0] if money else len(words)
+    description = " ".join(w.text for w in words[skip:first_money] if w.text.strip() not in ("-", "$"))
     if amount is None:
-        if balance is None or confidence >= 0.99:
+        if confidence >= 0.99:
+            return None  # a text layer's row without an amount is no transaction
+        if balance is None and not (keep_unread and columns is not None and has_letters(description)):
             return None
         amount = Decimal(0)
-    first_money = money[0][0]
-    description = " ".join(w.text for w in words[skip:first_money] if w.text.strip() not in ("-", "$"))
     return Transaction(
         date=date,
         description=description.strip(),
@@ -268,13 +280,24 @@ def _row(
         confidence=confidence,
         sign_known=sign_known,
         amount_read=amount_read,
+        side=0 if amount_read or columns is None else columns.sign,
     )
 
 
+def has_letters(text: str) -> bool:
+    """Whether `text` holds a word of two letters or more (a description, not OCR debris)."""
+    return re.search(r"[A-Za-z]{2}", text) is not None
+
+
 def parse_transactions(
-    lines: Sequence[Line], period: tuple[dt.date, dt.date] | None, beginning: Decimal | None = None
+    lines: Sequence[Line],
+    period: tuple[dt.date, dt.date] | None,
+    beginning: Decimal | None = None,
+    keep_unread: bool = False,
 ) -> list[Transaction]:
-    """Every transaction row of a statement, in printed order, signs settled (see module doc)."""
+    """Every transaction row of a statement, in printed order, signs settled (see module doc).
+    With `keep_unread`, dated rows of a scanned table whose amount OCR lost come too (amount_read
+    False, amount 0) for the caller to fill from the statement's own figures or drop."""
     year_for = year_resolver(period)
     columns: _Columns | None = None
     rows: list[Transaction] = []
@@ -310,7 +333,7 @@ def parse_transactions(
             date, skip = _continuation(line, last_line, rows, columns)
         if date is None:
             continue
-        row = _row(line.words, date, skip, columns, line.page)
+        row = _row(line.words, date, skip, columns, line.page, keep_unread)
         if row is None:
             continue
         if _is_balance_row(row.description):
@@ -368,3 +391,51 @@ def settle_signs(rows: list[Transaction], beginning: Decimal | None = None) -> l
         if row.balance is not None:
             previous_balance = row.balance
     return settled
+
+
+def printed_daily_balances(
+    lines: Sequence[Line], period: tuple[dt.date, dt.date] | None
+) -> dict[dt.date, Decimal]:
+    """The statement's daily ending balance table ("05/01 18,203.48 05/14 8,930.53 ..."), if it
+    prints one: end-of-day balance by date, for dates inside `period` (OCR-mangled dates dropped).
+    A date printed twice with different balances is left out: the table does not tell it."""
+    year_for = year_resolver(period)
+    found: dict[dt.date, Decimal] = {}
+    doubtful: set[dt.date] = set()
+    inside = False
+    for index, line in enumerate(lines):
+        hits = _column_hits(lines, index)
+        kind = section_kind(line)
+        if kind is not None or header_columns(lines, index, hits) is not None:
+            inside = kind == "balance"
+            continue
+        if _is_other_header(hits):
+            inside = True
+            continue
+        if inside:
+            for date, balance in _date_balance_pairs(line.words, year_for):
+                if period is not None and not period[0] <= date <= period[1]:
+                    continue
+                if found.get(date, balance) != balance:
+                    doubtful.add(date)
+                found[date] = balance
+    return {d: b for d, b in found.items() if d not in doubtful}
+
+
+def _date_balance_pairs(words: Sequence[Word], year_for) -> list[tuple[dt.date, Decimal]]:
+    """(date, balance) pairs of a daily balance line: each date followed right by its amount."""
+    pairs = []
+    i = 0
+    while i < len(words):
+        date, taken = _row_date(words[i:], year_for)
+        if date is None or taken == 0:
+            i += 1
+            continue
+        after = words[i + taken : i + taken + 1]
+        value = parse_money(after[0].text) if after and _MONEY_WORD.match(after[0].text.strip()) else None
+        if value is not None:
+            pairs.append((date, value))
+            i += taken + 1
+        else:
+            i += taken
+    return pairs

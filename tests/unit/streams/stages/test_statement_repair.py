@@ -116,3 +116,30 @@ def test_an_ocr_row_dated_outside_the_period_takes_the_date_before_it():
     ]
     statement = extract_statement(document_factory(rows, confidence=0.9, source="ocr"))
     assert [r.date.isoformat() for r in statement.transactions] == ["2024-05-07", "2024-05-07", "2024-05-09"]
+
+
+def test_a_period_whose_end_was_cut_off_from_the_first_of_a_month_is_that_month():
+    rows = [
+        "Statement period: 07/01/2024 - 07,",
+        "Beginning balance | @0.47 1,000.00",
+        "Ending balance | @0.47 1,100.00",
+        "Date | @0.15 Description | @0.85 Amount | @0.93 Balance",
+        "Jul 07 | @0.15 CARD DEPOSIT | @0.86 100.00 | @0.94 1,100.00",
+    ]
+    got = values(extract_statement(document_factory(rows, confidence=0.9, source="ocr")))
+    assert (got["period_start"], got["period_end"]) == ("2024-07-01", "2024-07-31")
+
+
+def test_a_row_without_a_balance_that_lost_its_minus_is_found_by_the_next_printed_balance():
+    rows = [
+        "Statement period: 05/01/2024 - 05/31/2024",
+        "Beginning balance | @0.47 1,000.00",
+        "Ending balance | @0.47 1,050.00",
+        "Date | @0.15 Description | @0.85 Amount | @0.93 Balance",
+        "05/07/24 | @0.15 CARD DEPOSIT | @0.86 100.00 | @0.94 1,100.00",
+        "05/08/24 | @0.15 WAGE PMT PPD | @0.86 150.00",  # printed -150.00, its balance cut off
+        "05/09/24 | @0.15 CARD DEPOSIT | @0.86 100.00 | @0.94 1,050.00",
+    ]
+    statement = extract_statement(document_factory(rows, confidence=0.9, source="ocr"))
+    assert [str(r.amount) for r in statement.transactions] == ["100.00", "-150.00", "100.00"]
+    assert statement.reconciled
