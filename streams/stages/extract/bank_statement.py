@@ -31,7 +31,7 @@ from streams.stages.extract.lines import (
     segments,
 )
 from streams.stages.extract.positions import McaPosition, detect_positions
-from streams.stages.extract.statement_repair import dates_within, fill_unread, repair_lines, repair_sign
+from streams.stages.extract.statement_repair import dates_within, repair_lines, repair_sign
 from streams.stages.extract.transactions import (
     Transaction,
     header_columns,
@@ -39,6 +39,7 @@ from streams.stages.extract.transactions import (
     printed_daily_balances,
     section_kind,
 )
+from streams.stages.extract.unread_amounts import fill_unread
 from streams.stages.extract.validators import format_money, parse_date, parse_money
 from streams.stages.text import DocumentText, Word
 
