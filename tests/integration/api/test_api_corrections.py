@@ -56,15 +56,12 @@ from schemas.serde import AvroSerde
 from tests.fixtures.kafka import admin_client
 from tests.integration.api.api_support import SSN, api_settings, make_callers, serving
 from tests.integration.consumers.postgres_sink_support import fresh_database, running_sink
+from tests.integration.streams.pipeline_e2e_support import WORKER
 from tests.unit.streams.edge_submissions import application_and_statement, email, merchant_files
 
 API = "/api/v1"
 ROOT = Path(__file__).resolve().parents[3]
 PIPELINE = (EMAIL_RECEIVED, DOCUMENT_RECEIVED, PAGE_READY, PAGE_READ, DOCUMENT_READ, DOCUMENT_EXTRACTED, DLQ)
-WORKER = (
-    "import logging, typer; from streams.worker_commands import worker_command; "
-    "logging.basicConfig(level=logging.INFO); typer.run(worker_command)"
-)
 PIPELINE_WAIT_S = 240.0
 
 

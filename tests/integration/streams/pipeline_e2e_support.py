@@ -16,6 +16,18 @@ from confluent_kafka.schema_registry import SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroDeserializer
 from confluent_kafka.serialization import MessageField, SerializationContext
 
+from infra.topics import (
+    APPLICATION,
+    APPLICATION_CORRECTION,
+    APPLICATION_EVENT,
+    DLQ,
+    DOCUMENT_EXTRACTED,
+    DOCUMENT_READ,
+    DOCUMENT_RECEIVED,
+    EMAIL_RECEIVED,
+    PAGE_READ,
+    PAGE_READY,
+)
 from schemas.ids import submission_id
 from streams.extract_commands import run_extract
 from streams.stages.limits import Limits
@@ -23,6 +35,26 @@ from streams.wire.contract import contract
 
 WAIT_S = 900.0
 MEMORY_DEPENDENT = ("ein_seen_from_other_iso",)
+
+
+# Every topic of the pipeline's flow, made private per test (topic_factory) and named to the worker
+# through MCA_TEST_TOPIC_NAMES; and the command line of a worker process running the agents.
+PIPELINE_TOPICS = (
+    EMAIL_RECEIVED,
+    DOCUMENT_RECEIVED,
+    PAGE_READY,
+    PAGE_READ,
+    DOCUMENT_READ,
+    DOCUMENT_EXTRACTED,
+    APPLICATION,
+    APPLICATION_EVENT,
+    APPLICATION_CORRECTION,
+    DLQ,
+)
+WORKER = (
+    "import logging, typer; from streams.worker_commands import worker_command; "
+    "logging.basicConfig(level=logging.INFO); typer.run(worker_command)"
+)
 
 
 @dataclass(frozen=True)

@@ -25,15 +25,9 @@ from infra.crypto import new_key_spec, parse_key_ring
 from infra.object_store import object_store_from_url
 from infra.topics import (
     APPLICATION,
-    APPLICATION_CORRECTION,
     APPLICATION_EVENT,
     DLQ,
-    DOCUMENT_EXTRACTED,
-    DOCUMENT_READ,
-    DOCUMENT_RECEIVED,
     EMAIL_RECEIVED,
-    PAGE_READ,
-    PAGE_READY,
 )
 from ingest.accept import IngestDeps, accept_email
 from ingest.producer import EventProducer, producer_config
@@ -41,26 +35,16 @@ from schemas.ids import event_id
 from schemas.serde import AvroSerde
 from streams.dlq_commands import dlq_app
 from streams.wire.contract import contract
-from tests.integration.streams.pipeline_e2e_support import TopicReader, cases_in_order, worker_logs
+from tests.integration.streams.pipeline_e2e_support import (
+    PIPELINE_TOPICS,
+    WORKER,
+    TopicReader,
+    cases_in_order,
+    worker_logs,
+)
 from tests.unit.streams.edge_submissions import application_and_statement, email, merchant_files
 
 ROOT = Path(__file__).resolve().parents[3]
-TOPICS = (
-    EMAIL_RECEIVED,
-    DOCUMENT_RECEIVED,
-    PAGE_READY,
-    PAGE_READ,
-    DOCUMENT_READ,
-    DOCUMENT_EXTRACTED,
-    APPLICATION,
-    APPLICATION_EVENT,
-    APPLICATION_CORRECTION,
-    DLQ,
-)
-WORKER = (
-    "import logging, typer; from streams.worker_commands import worker_command; "
-    "logging.basicConfig(level=logging.INFO); typer.run(worker_command)"
-)
 HOSTILE = "Statement.pdf"
 WAIT_S = 90.0
 
@@ -74,7 +58,7 @@ def worker(
         spec.name: topic_factory(
             partitions=spec.partitions, prefix=spec.name, config={"cleanup.policy": spec.cleanup_policy}
         )
-        for spec in TOPICS
+        for spec in PIPELINE_TOPICS
     }
     marker = tmp_path / "extractor-crashes"
     marker.touch()

@@ -24,43 +24,26 @@ from confluent_kafka.admin import AdminClient
 from infra.crypto import new_key_spec, parse_key_ring
 from infra.topics import (
     APPLICATION,
-    APPLICATION_CORRECTION,
     APPLICATION_EVENT,
-    DLQ,
-    DOCUMENT_EXTRACTED,
-    DOCUMENT_READ,
-    DOCUMENT_RECEIVED,
     EMAIL_RECEIVED,
-    PAGE_READ,
-    PAGE_READY,
 )
 from ingest.accept import IngestDeps, accept_email
 from ingest.producer import EventProducer, producer_config
 from schemas.serde import AvroSerde
 from streams.wire.contract import contract
-from tests.integration.streams.pipeline_e2e_support import TopicReader, cases_in_order, wait_for
+from tests.integration.streams.pipeline_e2e_support import (
+    PIPELINE_TOPICS,
+    WORKER,
+    TopicReader,
+    cases_in_order,
+    wait_for,
+)
 from tests.unit.streams.edge_submissions import application_and_statement, email, merchant_files
 
 ROOT = Path(__file__).resolve().parents[3]
-PIPELINE_TOPICS = (
-    EMAIL_RECEIVED,
-    DOCUMENT_RECEIVED,
-    PAGE_READY,
-    PAGE_READ,
-    DOCUMENT_READ,
-    DOCUMENT_EXTRACTED,
-    APPLICATION,
-    APPLICATION_EVENT,
-    APPLICATION_CORRECTION,
-    DLQ,
-)
 # Text layers, a zip, a resend, bad and edge cases, a scanned application.
 SAMPLES = ("001", "005", "008", "012", "013", "014", "019")
 DEMO_COUNT, DEMO_SEED = 2, 11
-WORKER = (
-    "import logging, typer; from streams.worker_commands import worker_command; "
-    "logging.basicConfig(level=logging.INFO); typer.run(worker_command)"
-)
 
 
 @pytest.fixture

@@ -27,41 +27,25 @@ from infra.demo.identities import make_broker, new_faker
 from infra.object_store import object_store_from_url
 from infra.topics import (
     APPLICATION,
-    APPLICATION_CORRECTION,
     APPLICATION_EVENT,
-    DLQ,
-    DOCUMENT_EXTRACTED,
-    DOCUMENT_READ,
-    DOCUMENT_RECEIVED,
     EMAIL_RECEIVED,
     PAGE_READ,
-    PAGE_READY,
 )
 from ingest.accept import IngestDeps, accept_email
 from ingest.producer import EventProducer, producer_config
 from schemas.ids import submission_id
 from schemas.serde import AvroSerde
 from streams.wire.contract import contract
-from tests.integration.streams.pipeline_e2e_support import TopicReader, cases_in_order, wait_for
+from tests.integration.streams.pipeline_e2e_support import (
+    PIPELINE_TOPICS,
+    WORKER,
+    TopicReader,
+    cases_in_order,
+    wait_for,
+)
 from tests.unit.streams.edge_submissions import SENT, application_and_statement, email, merchant_files
 
 ROOT = Path(__file__).resolve().parents[3]
-TOPICS = (
-    EMAIL_RECEIVED,
-    DOCUMENT_RECEIVED,
-    PAGE_READY,
-    PAGE_READ,
-    DOCUMENT_READ,
-    DOCUMENT_EXTRACTED,
-    APPLICATION,
-    APPLICATION_EVENT,
-    APPLICATION_CORRECTION,
-    DLQ,
-)
-WORKER = (
-    "import logging, typer; from streams.worker_commands import worker_command; "
-    "logging.basicConfig(level=logging.INFO); typer.run(worker_command)"
-)
 KILL_WAIT_S = 120.0
 
 
@@ -127,7 +111,7 @@ def workers(
         spec.name: topic_factory(
             partitions=spec.partitions, prefix=spec.name, config={"cleanup.policy": spec.cleanup_policy}
         )
-        for spec in TOPICS
+        for spec in PIPELINE_TOPICS
     }
     keys = new_key_spec("crash")
     app_id = f"test-crash-{uuid.uuid4().hex[:12]}"

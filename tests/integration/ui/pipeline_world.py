@@ -23,39 +23,12 @@ from typing import Any
 from confluent_kafka.admin import NewTopic
 
 from infra.demo.generate import build_demo_set
-from infra.topics import (
-    APPLICATION,
-    APPLICATION_CORRECTION,
-    APPLICATION_EVENT,
-    DLQ,
-    DOCUMENT_EXTRACTED,
-    DOCUMENT_READ,
-    DOCUMENT_RECEIVED,
-    EMAIL_RECEIVED,
-    PAGE_READ,
-    PAGE_READY,
-)
 from ingest.accept import IngestDeps, accept_email
 from ingest.parse import parse_email
 from schemas.ids import application_id, submission_id
+from tests.integration.streams.pipeline_e2e_support import PIPELINE_TOPICS, WORKER
 
 ROOT = Path(__file__).resolve().parents[3]
-TOPICS = (
-    EMAIL_RECEIVED,
-    DOCUMENT_RECEIVED,
-    PAGE_READY,
-    PAGE_READ,
-    DOCUMENT_READ,
-    DOCUMENT_EXTRACTED,
-    DLQ,
-    APPLICATION,
-    APPLICATION_EVENT,
-    APPLICATION_CORRECTION,
-)
-WORKER = (
-    "import logging, typer; from streams.worker_commands import worker_command; "
-    "logging.basicConfig(level=logging.INFO); typer.run(worker_command)"
-)
 STOP_SECONDS = 60
 
 
@@ -91,8 +64,8 @@ def demo_submissions(folder: Path, *, cases: int, keep: Callable[[list[DemoSubmi
 
 def create_topics(admin: Any, prefix: str) -> dict[str, str]:
     """Every pipeline topic under a uuid name (topic map name -> name), created with its partitions."""
-    names = {spec.name: f"{prefix}-{spec.name}-{uuid.uuid4().hex}" for spec in TOPICS}
-    partitions = {spec.name: spec.partitions for spec in TOPICS}
+    names = {spec.name: f"{prefix}-{spec.name}-{uuid.uuid4().hex}" for spec in PIPELINE_TOPICS}
+    partitions = {spec.name: spec.partitions for spec in PIPELINE_TOPICS}
     created = [NewTopic(name, partitions[spec], 1) for spec, name in names.items()]
     for future in admin.create_topics(created).values():
         future.result(15)
