@@ -22,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from infra.errors import StorageError
@@ -35,7 +35,7 @@ from infra.topics import (
     EMAIL_RECEIVED,
 )
 from streams.agents.assemble import ApplicationAssembler, app_of, replay, stored
-from streams.agents.base import Output, StageWiring, stage_agent, stop_worker
+from streams.agents.base import Output, repartition_topic, stage_agent
 from streams.agents.services import StageServices
 from streams.dlq import SourceMessage
 from streams.runtime import StreamsRuntime
@@ -196,34 +196,9 @@ class CommandApplier:
 def register_commands(runtime: StreamsRuntime, assembler: ApplicationAssembler) -> None:
     """Define `assemble-route` and `assemble-commands` on `runtime`, sharing `assembler`'s table."""
     routed_name = routed_topic_name(runtime.app.conf.id)
-    routed = runtime.app.topic(
-        routed_name,
-        key_type=bytes,
-        value_type=bytes,
-        key_serializer="raw",
-        value_serializer="raw",
-        partitions=DOCUMENT_EXTRACTED.partitions,
-        internal=True,
-    )
-    wiring = StageWiring(
-        stage=ROUTE_STAGE,
-        source=APPLICATION_CORRECTION,
-        handle=route,
-        codec=runtime.codec,
-        publisher=runtime.publisher,
-        retry=runtime.retry,
-        topic_names={**runtime.topic_names, APPLICATION_CORRECTION.name: routed_name},
-    )
-
-    async def route_commands(stream: Any) -> AsyncIterator[Any]:
-        try:
-            async for outcome in wiring.run(stream):
-                yield outcome
-        except Exception as error:  # escaped the wiring: a message is left unacknowledged
-            await stop_worker(runtime.app, ROUTE_STAGE, error)
-            raise
-
-    runtime.app.agent(runtime.topic(APPLICATION_CORRECTION), name=ROUTE_STAGE)(route_commands)
+    routed = repartition_topic(runtime, routed_name, DOCUMENT_EXTRACTED.partitions)
+    stage_agent(runtime, stage=ROUTE_STAGE, source=APPLICATION_CORRECTION, handle=route,
+                topic_names={**runtime.topic_names, APPLICATION_CORRECTION.name: routed_name})
     applier = CommandApplier(assembler, assembler.services)
     stage_agent(
         runtime, stage=COMMAND_STAGE, source=APPLICATION_CORRECTION, handle=applier.handle, channel=routed

@@ -32,13 +32,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from infra.errors import MCAError
 from infra.topics import DLQ, DOCUMENT_EXTRACTED
 from streams.agents.assemble import ApplicationAssembler
-from streams.agents.base import EventCodec, Output, StageWiring, stage_agent, stop_worker
+from streams.agents.base import EventCodec, Output, repartition_topic, stage_agent
 from streams.dlq import SourceMessage, application_of
 from streams.runtime import StreamsRuntime
 from streams.wire.failures import failure_entry, source_schema
@@ -126,34 +126,8 @@ class FailureApplier:
 def register_failures(runtime: StreamsRuntime, assembler: ApplicationAssembler) -> None:
     """Define `assemble-dlq-route` and `assemble-failures` on `runtime`, sharing `assembler`'s table."""
     routed_name = failures_topic_name(runtime.app.conf.id)
-    routed = runtime.app.topic(
-        routed_name,
-        key_type=bytes,
-        value_type=bytes,
-        key_serializer="raw",
-        value_serializer="raw",
-        partitions=DOCUMENT_EXTRACTED.partitions,
-        internal=True,
-    )
+    routed = repartition_topic(runtime, routed_name, DOCUMENT_EXTRACTED.partitions)
     router = FailureRouter(runtime.codec, routed_name)
-    wiring = StageWiring(
-        stage=ROUTE_STAGE,
-        source=DLQ,
-        handle=router.handle,
-        codec=runtime.codec,
-        publisher=runtime.publisher,
-        retry=runtime.retry,
-        topic_names=runtime.topic_names,
-    )
-
-    async def route_failures(stream: Any) -> AsyncIterator[Any]:
-        try:
-            async for outcome in wiring.run(stream):
-                yield outcome
-        except Exception as error:  # escaped the wiring: a message is left unacknowledged
-            await stop_worker(runtime.app, ROUTE_STAGE, error)
-            raise
-
-    runtime.app.agent(runtime.topic(DLQ), name=ROUTE_STAGE)(route_failures)
+    stage_agent(runtime, stage=ROUTE_STAGE, source=DLQ, handle=router.handle)
     applier = FailureApplier(assembler, runtime.codec)
     stage_agent(runtime, stage=FAILURE_STAGE, source=DLQ, handle=applier.handle, channel=routed)

@@ -284,15 +284,18 @@ def stage_agent(
     handle: Handler,
     concurrency: int = 1,
     channel: ChannelT | None = None,
+    topic_names: Mapping[str, str] | None = None,
 ) -> AgentT:
     """Define the Faust agent of `stage`: `source`'s messages through `handle` (StageWiring).
 
     `concurrency` messages are in flight at once (CPU stages pass `runtime.concurrency`, so every
-    core stays busy); `channel` replaces the source topic (tests). The agent yields one Outcome per
-    message.
+    core stays busy); `channel` replaces the source topic (internal repartition topics, tests);
+    `topic_names` replaces `runtime.topic_names` for the outputs (a router publishing to such a
+    topic). The agent yields one Outcome per message.
     """
     wiring = StageWiring(stage=stage, source=source, handle=handle, codec=runtime.codec,
-                         publisher=runtime.publisher, retry=runtime.retry, topic_names=runtime.topic_names)
+                         publisher=runtime.publisher, retry=runtime.retry,
+                         topic_names=runtime.topic_names if topic_names is None else topic_names)
 
     async def process_stage(stream: Any) -> AsyncIterator[Outcome]:
         try:
@@ -308,6 +311,12 @@ def stage_agent(
     return runtime.app.agent(
         channel if channel is not None else runtime.topic(source), name=stage, concurrency=concurrency
     )(process_stage)
+
+
+def repartition_topic(runtime: StreamsRuntime, name: str, partitions: int) -> ChannelT:
+    """An internal topic of raw bytes that an agent re-keys records onto (co-partitioned with a table)."""
+    return runtime.app.topic(name, key_type=bytes, value_type=bytes, key_serializer="raw",
+                             value_serializer="raw", partitions=partitions, internal=True)
 
 
 async def stop_worker(app: Any, stage: str, error: BaseException) -> None:
