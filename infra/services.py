@@ -33,6 +33,7 @@ class ServiceSpec:
     description: str
     address: Callable[[Settings], str] | None = None
     listens: Callable[[Settings], tuple[str, int]] | None = None
+    uses_database: bool = False
 
 
 def _api_address(settings: Settings) -> str:
@@ -45,11 +46,13 @@ def _smtp_address(settings: Settings) -> str:
 
 SERVICES: tuple[ServiceSpec, ...] = (
     ServiceSpec("worker", ("worker",), "Faust agents: split, render, ocr, extract, assemble"),
-    ServiceSpec("postgres-sink", ("postgres-sink", "--no-upgrade"), "projects applications into the db"),
+    ServiceSpec("postgres-sink", ("postgres-sink", "--no-upgrade"), "projects applications into the db",
+                uses_database=True),
     ServiceSpec("s3-sink", ("s3-sink",), "archives every mca.* topic as Avro files in the object store"),
-    ServiceSpec("webhooks", ("webhooks", "--no-upgrade"), "signed deliveries to partners' endpoints"),
+    ServiceSpec("webhooks", ("webhooks", "--no-upgrade"), "signed deliveries to partners' endpoints",
+                uses_database=True),
     ServiceSpec("api", ("api", "--no-upgrade"), "FastAPI for underwriters and partners", _api_address,
-                lambda s: (s.api_host, s.api_port)),
+                lambda s: (s.api_host, s.api_port), uses_database=True),
     ServiceSpec("smtp", ("smtp",), "the SMTP door for ISO brokers' emails", _smtp_address,
                 lambda s: (s.smtp_host, s.smtp_port)),
 )
@@ -122,7 +125,8 @@ def start_services(
     from schemas.migrations import upgrade_database
 
     specs = select_services(names)
-    upgrade_database(settings.resolved_database_url)
+    if any(spec.uses_database and service_pid(settings, spec.name) is None for spec in specs):
+        upgrade_database(settings.resolved_database_url)
     child_env = {**os.environ, **(env or {})}
     started: dict[str, bool] = {}
     for spec in specs:

@@ -18,8 +18,8 @@ def test_every_service_runs_as_a_marked_python_module_command():
 
 def test_services_that_share_the_database_leave_the_migrations_to_the_starter():
     for spec in SERVICES:
-        if spec.name in {"postgres-sink", "webhooks", "api"}:
-            assert "--no-upgrade" in spec.command
+        assert spec.uses_database == (spec.name in {"postgres-sink", "webhooks", "api"})
+        assert spec.uses_database == ("--no-upgrade" in spec.command)
 
 
 def test_selection_keeps_start_order_and_refuses_unknown_names():
