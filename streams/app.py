@@ -25,7 +25,6 @@ from faust.types import TopicT
 
 from infra.settings import Settings
 from infra.topics import ALL_TOPICS, TopicSpec
-from streams.rebalance import rewind_uncommitted
 
 logger = logging.getLogger(__name__)
 
@@ -140,7 +139,6 @@ def create_app(config: StreamsConfig, **overrides: Any) -> faust.App:
     config.data_dir.mkdir(parents=True, exist_ok=True)
     options = {**faust_settings(config), **overrides}
     app = faust.App(config.app_id, autodiscover=False, **options)
-    app.on_rebalance_complete.connect(rewind_uncommitted)
     logger.info("faust app %s for %s, store %s", config.app_id, config.bootstrap, options["store"])
     return app
 
