@@ -34,82 +34,47 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
 from typing import Any
 
 from faust.tables.globaltable import GlobalTable
 
-from infra.crypto import KeyRing
 from infra.topics import APPLICATION, APPLICATION_EVENT, DOCUMENT_EXTRACTED
 from schemas import ids
-from streams import pipeline
+from streams.agents.assemble_records import RecordAssembler
+from streams.agents.assemble_table import (
+    NO_DOCUMENT,
+    admit,
+    emitted_by,
+    next_version,
+    replay,
+    split_failed,
+    stored,
+)
 from streams.agents.base import Output, stage_agent
 from streams.agents.pages import register_collector
 from streams.agents.services import StageServices, services_for
 from streams.dlq import SourceMessage
 from streams.pipeline import SubmissionInfo
 from streams.runtime import StreamsRuntime
-from streams.stages.assemble import Application, DocumentResult
-from streams.stages.assemble_memory import AssembleMemory, SeenSubmission
-from streams.stages.commands import new_state, reassemble
-from streams.wire.application import DocumentMeta, application_record
+from streams.stages.commands import new_state
 from streams.wire.events import application_event, received_event
-from streams.wire.extraction import extraction_from_fields, transactions_from_json
-from streams.wire.failures import failed_result, is_failure, stage_failure
+from streams.wire.failures import is_failure
 from streams.wire.jsonable import from_jsonable, to_jsonable
-from streams.wire.records import document_entry, submission_info
+from streams.wire.records import submission_info
 
 logger = logging.getLogger(__name__)
 
 APPLICATIONS_TABLE = "applications"
 MERCHANTS_TABLE = "merchants-by-ein"
-NO_DOCUMENT = "none"
-
-
-def result_from_extracted(
-    event: Mapping[str, Any], ring: KeyRing, transactions: Sequence[Any] = ()
-) -> DocumentResult:
-    """The DocumentResult a document.extracted event describes (PII decrypted)."""
-    extraction = None
-    if event["status"] == "read":
-        extraction = extraction_from_fields(
-            event["doc_type"],
-            event.get("classification_confidence"),
-            event["fields"],
-            ring,
-            transactions=transactions,
-        )
-    name = event["document"].get("filename") or ""
-    return DocumentResult(
-        name, event["doc_type"], event["status"], event.get("reason"), event["page_count"], extraction
-    )
-
-
-def meta_from_extracted(event: Mapping[str, Any]) -> DocumentMeta:
-    """What the application record lists of a document.extracted event's document."""
-    pages = event.get("pages") or []
-    skews = [p["skew_degrees"] for p in pages if p["raster"]]
-    return DocumentMeta(
-        entry=document_entry(event["document"]),
-        blob=event["document"].get("blob"),
-        raster=any(p["raster"] for p in pages),
-        skew_deg=max(skews, key=abs) if skews else None,
-        detail=event.get("detail"),
-    )
-
-
-def _ein(app: Application) -> str | None:
-    field = (app.merchant or {}).get("ein")
-    return str(field.value) if field is not None and field.value else None
 
 
 class ApplicationAssembler:
     """The assemble stage over its two tables (a dict-like per application id, one per EIN).
 
-    A table value holds, per application id: the submissions claiming it (their documents and what
-    each document's arrival emitted), `app` (the owner's state: base and current record, see
-    streams/stages/commands.py), the commands applied lately (`commands`) and a pending
-    `reprocess` run. The command agent (streams/agents/assemble_commands.py) shares `lock`, so the
+    What a value of the applications table holds, and the pure rules over it, are in
+    streams/agents/assemble_table.py; records are built by streams/agents/assemble_records.py.
+    The command agent (streams/agents/assemble_commands.py) shares `lock`, so the
     two agents never interleave a read-modify-write of one value.
     """
 
@@ -122,7 +87,7 @@ class ApplicationAssembler:
     ) -> None:
         self.services = services
         self.applications = applications
-        self.merchants = merchants
+        self.records = RecordAssembler(services, merchants)
         self.clock = clock
         self.lock = asyncio.Lock()
 
@@ -167,12 +132,12 @@ class ApplicationAssembler:
                 logger.info("%s failed again after it was read; the reading stands", document_key,
                             extra={"application_id": key})
                 return []
-            return replay(_emitted(state, submission, document_key), state, key)
-        if not _admit(documents, value):
+            return replay(emitted_by(state, submission, document_key), state, key)
+        if not admit(documents, value):
             logger.info("submission %s was split after all; its split failure is ignored", info.submission_id,
                         extra={"application_id": key})
             return []
-        if _split_failed(documents):  # split read it after all (a redriven split): its documents count
+        if split_failed(documents):  # split read it after all (a redriven split): its documents count
             del documents[NO_DOCUMENT]
             submission["count"] = value["submission"]["document_count"]
         state["owner"] = state["owner"] or info.submission_id
@@ -207,7 +172,7 @@ class ApplicationAssembler:
         was assembled before (a failed split read again), the next version of it."""
         if not duplicate and state.get("app") is not None:
             return await self._reassembled(state, info, events, now)
-        record = await self._assemble(info, events, own_id, duplicate, now)
+        record = await self.records.assemble(info, events, own_id, duplicate, now)
         if not duplicate:
             state["app"] = new_state(record)
         event = application_event(record, f"application.{record['status']}", occurred_at=now)
@@ -222,20 +187,12 @@ class ApplicationAssembler:
         """The owner's documents assembled again, at the next version, with the human corrections in
         force re-applied (as for a reprocess run)."""
         key = info.application_id
-        base = await self._assemble(info, events, key, False, now, again=True)
-        app = state.get("app") or app_of(state, key)
-        if app is None:  # assembled before this table kept states: start afresh
-            app_state, record = new_state(base), base
-            event = application_event(record, f"application.{record['status']}", occurred_at=now)
-        else:
-            app_state, record, event = reassemble(app, base, now=now)
-        state["app"] = app_state
+        base = await self.records.assemble(info, events, key, False, now, again=True)
+        state["app"], outputs = next_version(state, key, base, now)
+        record = outputs[0].value
         logger.info("application %s reassembled: version %d, %s", key, record["version"], record["status"],
                     extra={"application_id": key})
-        return [
-            Output(APPLICATION.name, key=key, value=record),
-            Output(APPLICATION_EVENT.name, key=key, value=event),
-        ]
+        return outputs
 
     async def _replace(
         self,
@@ -274,10 +231,10 @@ class ApplicationAssembler:
         collected = rerun["documents"]
         existing = collected.get(document_key)
         if is_failure(value) and (
-            (existing is not None and not is_failure(existing)) or not _admit(collected, value)
+            (existing is not None and not is_failure(existing)) or not admit(collected, value)
         ):
             return []
-        if _split_failed(collected) and document_key != NO_DOCUMENT:
+        if split_failed(collected) and document_key != NO_DOCUMENT:
             del collected[NO_DOCUMENT]
         collected[document_key] = value
         count = value["submission"]["document_count"]
@@ -285,13 +242,9 @@ class ApplicationAssembler:
             self.save(key, state)
             return []
         now = self.clock()
-        base = await self._assemble(info, list(collected.values()), key, False, now, again=True)
-        app = state.get("app") or app_of(state, key)
-        if app is None:  # assembled before this table kept states: the rerun starts it afresh
-            app_state, record = new_state(base), base
-            event = application_event(record, f"application.{record['status']}", occurred_at=now)
-        else:
-            app_state, record, event = reassemble(app, base, now=now)
+        base = await self.records.assemble(info, list(collected.values()), key, False, now, again=True)
+        app_state, outputs = next_version(state, key, base, now)
+        record = outputs[0].value
         logger.info(
             "application %s reprocessed: version %d, %s, extractor %s",
             key,
@@ -300,10 +253,6 @@ class ApplicationAssembler:
             record["extractor_version"],
             extra={"application_id": key},
         )
-        outputs = [
-            Output(APPLICATION.name, key=key, value=record),
-            Output(APPLICATION_EVENT.name, key=key, value=event),
-        ]
         # The run is now the submission's reading: a document failed in it may still be read later.
         submission = state["submissions"][info.submission_id]
         submission.update(documents=collected, count=count)
@@ -314,106 +263,6 @@ class ApplicationAssembler:
         )
         self.save(key, state)
         return outputs
-
-    async def _assemble(
-        self,
-        info: SubmissionInfo,
-        events: list[dict[str, Any]],
-        own_id: str,
-        duplicate: bool,
-        now: dt.datetime,
-        *,
-        again: bool = False,
-    ) -> dict[str, Any]:
-        """The version-1 record of a complete submission (`again`: a reprocess run, whose own earlier
-        reading must not count as another submission of its merchant)."""
-        documents = sorted(
-            (e for e in events if e["document"] is not None), key=lambda e: e["document"]["index"]
-        )
-        results = [failed_result(e) if is_failure(e) else await self._result(e) for e in documents]
-        failures = [stage_failure(e) for e in events if e["document"] is None and is_failure(e)]
-        memory = AssembleMemory()
-        if duplicate:  # the application id is already claimed by an earlier submission of the Message-ID
-            memory = memory.remember(SeenSubmission(info.application_id, info.message_id, "", None, None))
-        seen: list[dict[str, Any]] = []
-        everyone: list[dict[str, Any]] = []
-        ein = None
-        if not duplicate:
-            probe, _ = pipeline.assemble_submission(info, results, memory, failures)
-            ein = _ein(probe)
-            everyone = list(self.merchants.get(ein) or []) if ein else []
-            seen = [s for s in everyone if s["application_id"] != own_id] if again else everyone
-            if seen:
-                memory = AssembleMemory.from_dict({"by_message_id": {}, "by_ein": {ein: seen}})
-        app, after = pipeline.assemble_submission(info, results, memory, failures)
-        record = application_record(
-            app,
-            [meta_from_extracted(e) for e in documents],
-            info,
-            version=1,
-            ring=self.services.ring,
-            updated_at=now,
-            related=[s["application_id"] for s in seen],
-        )
-        if ein and not duplicate and len(seen) == len(everyone):  # not yet remembered under this EIN
-            self.merchants[ein] = after.to_dict()["by_ein"].get(ein, [])
-        logger.info("application %s: %s", own_id, app.status, extra={"application_id": own_id})
-        return record
-
-    async def _result(self, event: Mapping[str, Any]) -> DocumentResult:
-        transactions: Sequence[Any] = ()
-        if event.get("transactions"):
-            transactions = transactions_from_json(await self.services.fetch(event["transactions"]))
-        return result_from_extracted(event, self.services.ring, transactions)
-
-
-def _emitted(state: Mapping[str, Any], submission: Mapping[str, Any], document_key: str) -> list[Any]:
-    """What the arrival of `document_key` emitted (its reprocess run's outputs when it had one)."""
-    return state.get("rerun_emitted", {}).get(document_key) or submission["emitted"][document_key]
-
-
-def _split_failed(documents: Mapping[str, Any]) -> bool:
-    """Whether the collected entries record that split failed on the whole submission."""
-    entry = documents.get(NO_DOCUMENT)
-    return entry is not None and is_failure(entry)
-
-
-def _admit(documents: Mapping[str, Any], value: Mapping[str, Any]) -> bool:
-    """False for a split failure of a submission some of whose documents are already in (the split
-    was redelivered or redriven and did read it): the documents stand."""
-    split_failure = is_failure(value) and value["document"] is None
-    return not (split_failure and any(key != NO_DOCUMENT for key in documents))
-
-
-def stored(outputs: Sequence[Output]) -> list[dict[str, Any]]:
-    """Outputs as table values (to publish them again on a redelivery)."""
-    return [{"topic": o.topic, "key": o.key, "value": o.value} for o in outputs]
-
-
-def replay(emitted: Sequence[Mapping[str, Any]], state: Mapping[str, Any], key: str) -> list[Output]:
-    """What a redelivered input emitted, published again: events as they were, and the state of
-    application `key` as it is now (never an older version over a newer one)."""
-    current = (state.get("app") or {}).get("current")
-    outputs = []
-    for o in emitted:
-        value = o["value"]
-        if o["topic"] == APPLICATION.name and o["key"] == key and current is not None:
-            value = current
-        outputs.append(Output(o["topic"], key=o["key"], value=value))
-    return outputs
-
-
-def app_of(state: Mapping[str, Any], key: str) -> dict[str, Any] | None:
-    """The application state of `key`: kept in `app`, or (a table value written before states were
-    kept) the owner submission's last published record."""
-    if state.get("app") is not None:
-        return dict(state["app"])
-    owner = state.get("submissions", {}).get(state.get("owner") or "")
-    for outputs in (owner or {}).get("emitted", {}).values():
-        for o in outputs:
-            if o["topic"] == APPLICATION.name and o["key"] == key:
-                return new_state(o["value"])
-    return None
 
 
 class OnePartitionGlobalTable(GlobalTable):

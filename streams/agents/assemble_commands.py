@@ -34,7 +34,8 @@ from infra.topics import (
     DOCUMENT_EXTRACTED,
     EMAIL_RECEIVED,
 )
-from streams.agents.assemble import ApplicationAssembler, app_of, replay, stored
+from streams.agents.assemble import ApplicationAssembler
+from streams.agents.assemble_table import app_of, replay, stored
 from streams.agents.base import Output, repartition_topic, stage_agent
 from streams.agents.services import StageServices
 from streams.dlq import SourceMessage
