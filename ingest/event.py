@@ -101,4 +101,5 @@ def build_event(
         "authentication": verdicts.as_record(),
         "attachments": list(attachments),
         "defects": list(parsed.defects),
+        "reading": 0,
     }

@@ -37,7 +37,7 @@ SUBMISSION = {
     "submission_id": SUBMISSION_ID, "application_id": APPLICATION_ID,
     "message_id": "<20250304153012.77A1@mail.example-iso.com>", "iso_broker": "example-iso.com",
     "sender": "deals@example-iso.com", "subject": "New deal: Example Bakery LLC, $50k",
-    "email_date": RECEIVED_AT, "received_at": RECEIVED_AT, "document_count": 3,
+    "email_date": RECEIVED_AT, "received_at": RECEIVED_AT, "document_count": 3, "reading": 0,
 }
 DOCUMENT = {
     "document_id": DOCUMENT_ID, "index": 1, "position": "1", "filename": "March statement.pdf",
@@ -64,6 +64,7 @@ EMAIL_RECEIVED = {
                      "size": 80211, "sha256": "ef" * 32, "uri": "file:///var/mca/objects/att/efef.pdf",
                      "inline_cid": None, "nested_path": "", "note": None}],
     "defects": [],
+    "reading": 0,
 }
 DOCUMENT_RECEIVED = {"submission": SUBMISSION, "document": DOCUMENT, "doc_type": None, "status": None,
                      "reason": None, "detail": None}

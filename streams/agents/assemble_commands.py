@@ -9,9 +9,11 @@ and `assemble-commands` applies it from there (the way Kafka Streams repartition
 
 `assemble-commands` applies correct_field, discard_correction and review through the pure
 streams.stages.commands.apply_command, under the assembler's lock. `reprocess` publishes the
-submission's mca.email.received again, rebuilt from the raw email in the object store, so every
-stage reads it again with its current version; the reprocess run is then collected by the
-assemble agent (streams/agents/assemble.py), which re-applies the corrections in force.
+submission's mca.email.received again, rebuilt from the raw email in the object store and marked
+as the application's next reading (1, 2, ...; counted in the table), so every stage reads it again
+with its current version (assemble-pages starts collecting a document's pages afresh on a newer
+reading); the reprocess run is then collected by the assemble agent (streams/agents/assemble.py),
+which re-applies the corrections in force.
 
 A command's outputs are remembered by command id (the last COMMANDS_KEPT per application): a
 redelivered command publishes its events again and the current state, never a second change.
@@ -147,8 +149,9 @@ class CommandApplier:
             )
             return []
         context = next(iter(documents.values()))["submission"]
+        reading = int(state.get("readings") or 0) + 1
         try:
-            event = await asyncio.to_thread(self._email_event, context)
+            event = await asyncio.to_thread(self._email_event, context, reading)
         except StorageError as exc:
             logger.error(
                 "reprocess %s of %s: the original email is not available: %s",
@@ -158,6 +161,7 @@ class CommandApplier:
                 extra={"application_id": key},
             )
             return []
+        state["readings"] = reading
         state["reprocess"] = {
             "command_id": command["command_id"],
             "submission_id": submission_id,
@@ -172,7 +176,7 @@ class CommandApplier:
         )
         return [Output(EMAIL_RECEIVED.name, key=submission_id, value=event)]
 
-    def _email_event(self, context: Mapping[str, Any]) -> dict[str, Any]:
+    def _email_event(self, context: Mapping[str, Any], reading: int) -> dict[str, Any]:
         """The submission's mca.email.received, rebuilt from the raw email (blocking: in a thread)."""
         store = self.services.store
         submission_id = context["submission_id"]
@@ -190,7 +194,7 @@ class CommandApplier:
             return store.put(key, data, content_type=content_type).uri if store.exists(key) else None
 
         return resubmission_event(
-            raw, context=context, raw_blob=raw_blob, channel=channel, stored_uri=stored_uri
+            raw, context=context, raw_blob=raw_blob, channel=channel, stored_uri=stored_uri, reading=reading
         )
 
 

@@ -3,7 +3,9 @@
 A Faust table keyed by document id collects the pages (its changelog makes it survive restarts);
 when `page_count` pages are in, the document goes on with its pages in order. A page delivered
 again is recognised: only the page that completed the document publishes it again (the first
-publication may not have been acknowledged before a crash), with the same content.
+publication may not have been acknowledged before a crash), with the same content. A reprocess run
+carries a newer `reading` number: its pages are collected afresh (so a render or OCR change
+applies), and pages of an older reading that arrive late change nothing.
 """
 
 from __future__ import annotations
@@ -48,7 +50,13 @@ def document_read(value: Mapping[str, Any], state: Mapping[str, Any]) -> dict[st
 def collect_page(state: Mapping[str, Any] | None, value: Mapping[str, Any]) -> tuple[dict[str, Any], bool]:
     """The collector's state after `value` (a page.read event) and whether to publish the document
     now: when this page completes it, or is the completing page delivered again."""
+    reading = int(value["submission"].get("reading") or 0)
     current: dict[str, Any] = dict(state or {"pages": {}, "completed_by": None})
+    if reading < current.get("reading", 0):  # a page of a reading that a reprocess run superseded
+        return current, False
+    if reading > current.get("reading", 0):  # a reprocess run: its pages replace the earlier reading's
+        current = {"pages": {}, "completed_by": None}
+    current["reading"] = reading
     number = str(value["page"]["page_number"])
     if number in current["pages"]:
         return current, current.get("completed_by") == number

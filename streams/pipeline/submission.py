@@ -32,6 +32,7 @@ class SubmissionInfo:
     subject: str
     email_date: dt.datetime | None
     received_at: dt.datetime
+    reading: int = 0  # 0 the first reading, one more per reprocess run
 
     def as_submission(self) -> Submission:
         """The assemble stage's view of the email (its Date header is the time windows' clock)."""
@@ -66,6 +67,7 @@ def submission_from_event(event: Mapping[str, Any]) -> SubmissionInfo:
         subject=event.get("subject") or "",
         email_date=_utc(event.get("date")),
         received_at=_utc(event.get("received_at")) or dt.datetime.now(dt.UTC),
+        reading=int(event.get("reading") or 0),
     )
 
 

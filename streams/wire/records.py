@@ -28,6 +28,7 @@ def submission_context(info: SubmissionInfo, document_count: int) -> dict[str, A
         "email_date": info.email_date,
         "received_at": info.received_at,
         "document_count": document_count,
+        "reading": info.reading,
     }
 
 
@@ -50,6 +51,7 @@ def submission_info(context: Mapping[str, Any]) -> SubmissionInfo:
         subject=context.get("subject") or "",
         email_date=_utc(context.get("email_date")),
         received_at=_utc(context.get("received_at")) or dt.datetime.now(dt.UTC),
+        reading=int(context.get("reading") or 0),
     )
 
 

@@ -29,12 +29,14 @@ def resubmission_event(
     raw_blob: StoredObject,
     channel: str,
     stored_uri: StoredUri,
+    reading: int,
     policy: IngestPolicy | None = None,
 ) -> dict[str, Any]:
     """The mca.email.received event of the submission `context` describes, from its `raw` bytes.
 
     `stored_uri(sha256, data, content_type)` gives the URI an attachment is stored under, or None
-    when ingest did not store it. Authentication verdicts are those the headers state (no network).
+    when ingest did not store it. `reading` numbers this run (1 for the first reprocess).
+    Authentication verdicts are those the headers state (no network).
     """
     policy = policy or IngestPolicy()
     parsed = parse_email(raw, envelope_sender=context.get("sender"), preview_chars=policy.body_preview_chars)
@@ -71,5 +73,6 @@ def resubmission_event(
     event.update(
         sender=context.get("sender") or event["sender"],
         sender_domain=context.get("iso_broker") or event["sender_domain"],
+        reading=reading,
     )
     return event

@@ -29,6 +29,30 @@ async def test_the_pages_of_a_document_are_collected_in_any_order_into_one_docum
     assert document.value["page_count"] == 4 and document.value["status"] is None
 
 
+async def test_a_reprocess_reading_collects_the_pages_afresh_and_an_older_reading_changes_nothing(tmp_path):
+    h = harness(tmp_path)
+    assemble.register(h.runtime)
+    first = (
+        await stage_events(h.services, email([("S.pdf", merchant_files().statement, "application/pdf")]))
+    )[PAGE_READ.name]
+
+    def reread(page: dict, reading: int) -> dict:
+        return {**page, "submission": {**page["submission"], "reading": reading},
+                "page": {**page["page"], "mean_confidence": 0.6 + reading / 100}}
+
+    async with h.agent("assemble-pages").test_context() as ctx:
+        for value in first:
+            await ctx.put(h.encode(PAGE_READ.name, value))
+        for value in reversed(first):  # the reprocess run's pages, read anew
+            await ctx.put(h.encode(PAGE_READ.name, reread(value, 1)))
+        await ctx.put(h.encode(PAGE_READ.name, first[-1]))  # a late page of the first reading
+
+    before, after = (d.value for d in h.publisher.on(DOCUMENT_READ.name))
+    assert before["submission"]["reading"] == 0 and after["submission"]["reading"] == 1
+    assert {p["mean_confidence"] for p in after["pages"]} == {0.61}
+    assert [p["page_number"] for p in after["pages"]] == [1, 2, 3, 4]
+
+
 async def feed_extracted(h, raws: list[bytes], *, again: int = 0) -> None:
     events = []
     for raw in raws:

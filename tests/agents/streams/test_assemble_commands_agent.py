@@ -118,6 +118,7 @@ async def test_reprocessing_reads_the_email_again_and_keeps_the_corrections(tmp_
     assert again.key == submission_id(raw).encode() and again.value["submission_id"] == submission_id(raw)
     assert again.value["sender"] == first["submission"]["sender"]
     assert again.value["received_at"] == first["submission"]["received_at"]
+    assert (again.value["reading"], first["submission"]["reading"]) == (1, 0)
     # The pipeline reads the email again: assemble collects that run apart from the first reading.
     events = (await stage_events(h.services, raw))[DOCUMENT_EXTRACTED.name]
     async with h.agent("assemble").test_context() as ctx:
