@@ -7,21 +7,23 @@ from __future__ import annotations
 
 import getpass
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Annotated
 
 import typer
 import uvicorn
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.audit import RequestInfo, audit
+from api.audit import RequestInfo
 from api.main import create_app
 from api.security import Principal
+from api.services import user_admin as admin
 from api.services import users as service
 from infra.database import make_engine, mask_url
 from infra.settings import load_settings
-from schemas.db.records import ROLES, User
+from schemas.db.records import ROLES
 from schemas.migrations import upgrade_database
 
 logger = logging.getLogger(__name__)
@@ -65,6 +67,25 @@ def _cli_principal() -> Principal:
     return Principal(actor=f"cli:{getpass.getuser()}", role="admin")
 
 
+def _cli_request(command: str) -> RequestInfo:
+    return RequestInfo(method="CLI", path=command)
+
+
+@contextmanager
+def _database_session(*, upgrade: bool) -> Iterator[Session]:
+    """A session on the configured database (migrated first when `upgrade`); the engine is disposed
+    when the block ends."""
+    settings = load_settings()
+    if upgrade:
+        upgrade_database(settings.resolved_database_url)
+    engine = make_engine(settings.resolved_database_url)
+    try:
+        with Session(engine) as session:
+            yield session
+    finally:
+        engine.dispose()
+
+
 @users_app.command("create")
 def create_user_command(
     role: Annotated[str, typer.Option(help=f"One of {', '.join(ROLES)}.")] = "admin",
@@ -77,37 +98,23 @@ def create_user_command(
     """Create a user (e.g. the first admin); prints a one-time password when none is given."""
     if role not in ROLES:
         raise typer.BadParameter(f"role must be one of {', '.join(ROLES)}", param_hint="--role")
-    settings = load_settings()
-    upgrade_database(settings.resolved_database_url)
-    engine = make_engine(settings.resolved_database_url)
-    try:
-        with Session(engine) as session:
-            try:
-                created = service.create_user(
-                    session,
-                    email=email or f"{role}@mca.localhost",
-                    role=role,
-                    full_name=full_name,
-                    password=password,
-                )
-            except service.DuplicateError as exc:
-                typer.echo(str(exc), err=True)
-                raise typer.Exit(code=1) from exc
-            audit(
+    with _database_session(upgrade=True) as session:
+        try:
+            created = admin.add_user(
                 session,
                 principal=_cli_principal(),
-                action="user.create",
-                target_type="user",
-                target_id=created.user.id,
-                request=RequestInfo(method="CLI", path="mca users create"),
-                detail={"role": role},
+                request=_cli_request("mca users create"),
+                email=email or f"{role}@mca.localhost",
+                role=role,
+                full_name=full_name,
+                password=password,
             )
-            session.commit()
-            typer.echo(f"created {created.user.role} {created.user.email} (id {created.user.id})")
-            if created.one_time_password:
-                typer.echo(f"one-time password (shown once): {created.one_time_password}")
-    finally:
-        engine.dispose()
+        except service.DuplicateError as exc:
+            typer.echo(str(exc), err=True)
+            raise typer.Exit(code=1) from exc
+        typer.echo(f"created {created.user.role} {created.user.email} (id {created.user.id})")
+        if created.one_time_password:
+            typer.echo(f"one-time password (shown once): {created.one_time_password}")
 
 
 @api_key_app.command("create")
@@ -120,50 +127,30 @@ def create_api_key_command(
     """Create an API key and print it once."""
     if role is not None and role not in ROLES:
         raise typer.BadParameter(f"role must be one of {', '.join(ROLES)}", param_hint="--role")
-    settings = load_settings()
-    upgrade_database(settings.resolved_database_url)
-    engine = make_engine(settings.resolved_database_url)
-    try:
-        with Session(engine) as session:
-            owner = None
-            if user is not None:
-                owner = service.find_user(session, user_id=user) or service.find_user(session, email=user)
-                if owner is None:
-                    typer.echo(f"no user {user}", err=True)
-                    raise typer.Exit(code=1)
-            created = service.create_api_key(
-                session, name=name, role=role, user_id=owner.id if owner else None, expires_at=expires
-            )
-            audit(
-                session,
-                principal=_cli_principal(),
-                action="api_key.create",
-                target_type="api_key",
-                target_id=created.row.id,
-                request=RequestInfo(method="CLI", path="mca users api-key create"),
-                detail={
-                    "role": created.row.role,
-                    "user_id": created.row.user_id,
-                    "prefix": created.row.prefix,
-                },
-            )
-            session.commit()
-            typer.echo(
-                f"created API key {created.row.id} ({created.row.role}) for {owner.email if owner else name}"
-            )
-            typer.echo(f"key (shown once): {created.key}")
-    finally:
-        engine.dispose()
+    with _database_session(upgrade=True) as session:
+        owner = None
+        if user is not None:
+            owner = service.find_user(session, user_id=user) or service.find_user(session, email=user)
+            if owner is None:
+                typer.echo(f"no user {user}", err=True)
+                raise typer.Exit(code=1)
+        created = admin.add_api_key(
+            session,
+            principal=_cli_principal(),
+            request=_cli_request("mca users api-key create"),
+            name=name,
+            role=role,
+            user_id=owner.id if owner else None,
+            expires_at=expires,
+        )
+        owner_name = owner.email if owner else name
+        typer.echo(f"created API key {created.row.id} ({created.row.role}) for {owner_name}")
+        typer.echo(f"key (shown once): {created.key}")
 
 
 @users_app.command("list")
 def list_users_command() -> None:
     """Print every user: email, role, active."""
-    settings = load_settings()
-    engine = make_engine(settings.resolved_database_url)
-    try:
-        with Session(engine) as session:
-            for row in session.scalars(select(User).order_by(User.email)):
-                typer.echo(f"{row.email}\t{row.role}\t{'active' if row.is_active else 'inactive'}\t{row.id}")
-    finally:
-        engine.dispose()
+    with _database_session(upgrade=False) as session:
+        for row in admin.all_users(session):
+            typer.echo(f"{row.email}\t{row.role}\t{'active' if row.is_active else 'inactive'}\t{row.id}")

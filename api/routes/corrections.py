@@ -9,29 +9,28 @@ If-Match, 412 when If-Match is not the current version, 422 for a field or value
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, status
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
-from api.audit import RequestInfo, audit
-from api.config import API_PREFIX
+from api.audit import RequestInfo
 from api.deps import ContentId as ApplicationId
 from api.deps import RequestInfoDep, ResourcesDep, require
 from api.etag import PreconditionFailedError, PreconditionRequiredError, etag_of, expected_version
-from api.fields import FieldError, field_spec
+from api.fields import FieldError
 from api.models.applications import ApplicationDetail
 from api.models.commands import CommandAccepted, CorrectionRequest, DiscardRequest, ReviewRequest
 from api.permissions import APPLICATIONS_CORRECT, APPLICATIONS_REVIEW
 from api.resources import ApiResources
+from api.routes.answers import command_accepted, kafka_or_503
 from api.security import Principal
-from api.services.command_makers import correction_maker, review_maker
-from api.services.commands import command, publish_command, wait_for_version
+from api.services.command_makers import CommandMaker, correction_maker, discard_maker, review_maker
+from api.services.commands import send_command, wait_for_version
 from api.services.detail import present_application
 from api.services.loading import current_version, load_application
-from infra.errors import TransientError
 
 router = APIRouter(prefix="/applications", tags=["corrections"])
 IfMatch = Annotated[str | None, Header(description="The ETag of the version the command was made against.")]
@@ -53,7 +52,7 @@ async def submit_command(
     info: RequestInfo,
     application_id: str,
     if_match: str | None,
-    make: Callable[[int], dict[str, Any]],
+    make: CommandMaker,
     action: str,
     reveal: bool,
 ) -> JSONResponse:
@@ -74,30 +73,11 @@ async def submit_command(
         value = make(expected)
     except FieldError as exc:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=str(exc)) from exc
-    try:
-        await publish_command(resources.publisher, topic=resources.config.topics.correction, value=value)
-    except TransientError as exc:
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail="Kafka is unavailable") from exc
-
-    def record(session: Session) -> None:
-        audit(
-            session,
-            principal=principal,
-            action=action,
-            target_type="application",
-            target_id=application_id,
-            request=info,
-            detail={
-                "command_id": value["command_id"],
-                "field": value.get("field"),
-                "decision": value.get("decision"),
-                "expected_version": expected,
-            },
+    audited = {"field": value.get("field"), "decision": value.get("decision"), "expected_version": expected}
+    with kafka_or_503():
+        await send_command(
+            resources, principal=principal, request=info, value=value, action=action, detail=audited
         )
-        session.commit()
-
-    await database.run(record)
-    headers = {"X-Command-Id": value["command_id"]}
     shown = await wait_for_version(
         database,
         application_id=application_id,
@@ -105,19 +85,7 @@ async def submit_command(
         seconds=resources.config.read_your_writes_seconds,
     )
     if shown is None:
-        location = f"{API_PREFIX}/applications/{application_id}"
-        accepted = CommandAccepted(
-            command_id=value["command_id"],
-            application_id=application_id,
-            type=value["type"],
-            expected_version=expected,
-            location=location,
-        )
-        return JSONResponse(
-            accepted.model_dump(mode="json"),
-            status_code=status.HTTP_202_ACCEPTED,
-            headers={**headers, "Location": location},
-        )
+        return command_accepted(value)
 
     def read(session: Session) -> ApplicationDetail | None:
         rows = load_application(session, application_id=application_id)
@@ -130,8 +98,53 @@ async def submit_command(
     detail = await database.run(read)
     if detail is None:  # removed meanwhile (a tombstone)
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="No such application")
-    headers.update({"ETag": etag_of(detail.version), "Cache-Control": "private, no-store"})
+    headers = {
+        "X-Command-Id": value["command_id"],
+        "ETag": etag_of(detail.version),
+        "Cache-Control": "private, no-store",
+    }
     return JSONResponse(detail.model_dump(mode="json"), headers=headers)
+
+
+@dataclass(frozen=True)
+class CommandCall:
+    """A call of a command route, all but its body and caller: the application, If-Match, and whether
+    the new state may show PII in clear."""
+
+    application_id: str
+    resources: ApiResources
+    info: RequestInfo
+    if_match: str | None
+    reveal: bool
+
+    async def submit(self, make: CommandMaker, *, principal: Principal, action: str) -> JSONResponse:
+        """`submit_command` for this call, sent by `principal`."""
+        return await submit_command(
+            resources=self.resources,
+            principal=principal,
+            info=self.info,
+            application_id=self.application_id,
+            if_match=self.if_match,
+            make=make,
+            action=action,
+            reveal=self.reveal,
+        )
+
+
+async def command_call(
+    application_id: ApplicationId,
+    resources: ResourcesDep,
+    info: RequestInfoDep,
+    if_match: IfMatch = None,
+    reveal_pii: Reveal = True,
+) -> CommandCall:
+    """The dependency that reads a command route's path, If-Match and `reveal_pii` parameters."""
+    return CommandCall(application_id, resources, info, if_match, reveal_pii)
+
+
+CommandCallDep = Annotated[CommandCall, Depends(command_call)]
+Corrector = Annotated[Principal, Depends(require(APPLICATIONS_CORRECT))]
+Reviewer = Annotated[Principal, Depends(require(APPLICATIONS_REVIEW))]
 
 
 @router.post(
@@ -140,28 +153,17 @@ async def submit_command(
     responses=RESPONSES,
     summary="Correct one field (If-Match required)",
 )
-async def correct_field(
-    application_id: ApplicationId,
-    body: CorrectionRequest,
-    resources: ResourcesDep,
-    info: RequestInfoDep,
-    principal: Annotated[Principal, Depends(require(APPLICATIONS_CORRECT))],
-    if_match: IfMatch = None,
-    reveal_pii: Reveal = True,
-) -> JSONResponse:
+async def correct_field(body: CorrectionRequest, call: CommandCallDep, principal: Corrector) -> JSONResponse:
     """Publish a correct_field command; PII values are encrypted before they leave the API."""
-    make = correction_maker(application_id=application_id, actor=principal.actor, field=body.field,
-                            value=body.value, reason=body.reason, ring=resources.ring)
-    return await submit_command(
-        resources=resources,
-        principal=principal,
-        info=info,
-        application_id=application_id,
-        if_match=if_match,
-        make=make,
-        action="application.correct",
-        reveal=reveal_pii,
+    make = correction_maker(
+        application_id=call.application_id,
+        actor=principal.actor,
+        field=body.field,
+        value=body.value,
+        reason=body.reason,
+        ring=call.resources.ring,
     )
+    return await call.submit(make, principal=principal, action="application.correct")
 
 
 @router.post(
@@ -171,37 +173,13 @@ async def correct_field(
     summary="Discard a human correction so the extracted value applies (If-Match required)",
 )
 async def discard_correction(
-    application_id: ApplicationId,
-    body: DiscardRequest,
-    resources: ResourcesDep,
-    info: RequestInfoDep,
-    principal: Annotated[Principal, Depends(require(APPLICATIONS_CORRECT))],
-    if_match: IfMatch = None,
-    reveal_pii: Reveal = True,
+    body: DiscardRequest, call: CommandCallDep, principal: Corrector
 ) -> JSONResponse:
     """Publish a discard_correction command for one field."""
-
-    def make(expected: int) -> dict[str, Any]:
-        field_spec(body.field)
-        return command(
-            command_type="discard_correction",
-            application_id=application_id,
-            actor=principal.actor,
-            expected_version=expected,
-            field=body.field,
-            reason=body.reason,
-        )
-
-    return await submit_command(
-        resources=resources,
-        principal=principal,
-        info=info,
-        application_id=application_id,
-        if_match=if_match,
-        make=make,
-        action="application.discard_correction",
-        reveal=reveal_pii,
+    make = discard_maker(
+        application_id=call.application_id, actor=principal.actor, field=body.field, reason=body.reason
     )
+    return await call.submit(make, principal=principal, action="application.discard_correction")
 
 
 @router.post(
@@ -210,25 +188,9 @@ async def discard_correction(
     responses=RESPONSES,
     summary="Record a reviewer's decision (If-Match required)",
 )
-async def review_application(
-    application_id: ApplicationId,
-    body: ReviewRequest,
-    resources: ResourcesDep,
-    info: RequestInfoDep,
-    principal: Annotated[Principal, Depends(require(APPLICATIONS_REVIEW))],
-    if_match: IfMatch = None,
-    reveal_pii: Reveal = True,
-) -> JSONResponse:
+async def review_application(body: ReviewRequest, call: CommandCallDep, principal: Reviewer) -> JSONResponse:
     """Publish a review command (approve or reject)."""
-    make = review_maker(application_id=application_id, actor=principal.actor, decision=body.decision,
-                        note=body.note)
-    return await submit_command(
-        resources=resources,
-        principal=principal,
-        info=info,
-        application_id=application_id,
-        if_match=if_match,
-        make=make,
-        action="application.review",
-        reveal=reveal_pii,
+    make = review_maker(
+        application_id=call.application_id, actor=principal.actor, decision=body.decision, note=body.note
     )
+    return await call.submit(make, principal=principal, action="application.review")

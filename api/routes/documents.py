@@ -8,7 +8,6 @@ the answer leaves, so there is no download without its record.
 
 from __future__ import annotations
 
-import logging
 import time
 from typing import Annotated, Any
 
@@ -29,8 +28,6 @@ from api.services.documents import (
     stored_original,
 )
 from infra.errors import StorageError
-
-logger = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/documents", tags=["documents"])
 RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -80,17 +77,11 @@ def download_document(
     """The document's original bytes as an attachment."""
     try:
         download = download_original(
-            session,
-            resources.store,
-            principal=principal,
-            request=info,
-            document_id=document_id,
-            started=time.monotonic(),
+            session, resources.store, principal=principal, request=info, document_id=document_id
         )
     except DocumentNotFoundError as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=str(exc)) from exc
     except StorageError as exc:
-        logger.error("document %s unreadable: %s", document_id, exc)
         raise HTTPException(
             status.HTTP_503_SERVICE_UNAVAILABLE, detail="The object store is unavailable"
         ) from exc

@@ -7,30 +7,30 @@ corrections survive it (the assemble stage re-applies them).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, HTTPException, status
 from fastapi.responses import JSONResponse
-from sqlalchemy.orm import Session
 
-from api.audit import RequestInfo, audit
-from api.config import API_PREFIX
+from api.audit import RequestInfo
 from api.deps import ContentId as Id
 from api.deps import RequestInfoDep, ResourcesDep, require
 from api.models.commands import CommandAccepted, ReprocessRequest
 from api.permissions import APPLICATIONS_REPROCESS
 from api.resources import ApiResources
+from api.routes.answers import command_accepted, kafka_or_503
 from api.security import Principal
-from api.services.commands import command, publish_command
+from api.services.commands import command, send_command
 from api.services.documents import find_document
 from api.services.loading import current_version
-from infra.errors import TransientError
 
 router = APIRouter(tags=["reprocess"])
 RESPONSES: dict[int | str, dict[str, Any]] = {
     404: {"description": "Unknown application or document"},
     503: {"description": "Kafka is unavailable"},
 }
+ReprocessBody = Annotated[ReprocessRequest | None, Body()]
 
 
 async def request_reprocess(
@@ -51,33 +51,51 @@ async def request_reprocess(
         document_id=document_id,
         reason=reason,
     )
-    try:
-        await publish_command(resources.publisher, topic=resources.config.topics.correction, value=value)
-    except TransientError as exc:
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail="Kafka is unavailable") from exc
-
-    def record(session: Session) -> None:
-        audit(
-            session,
+    with kafka_or_503():
+        await send_command(
+            resources,
             principal=principal,
-            action="application.reprocess",
-            target_type="application",
-            target_id=application_id,
             request=info,
-            detail={"command_id": value["command_id"], "document_id": document_id},
+            value=value,
+            action="application.reprocess",
+            detail={"document_id": document_id},
         )
-        session.commit()
+    return command_accepted(value)
 
-    await resources.database.run(record)
-    location = f"{API_PREFIX}/applications/{application_id}"
-    accepted = CommandAccepted(
-        command_id=value["command_id"], application_id=application_id, type="reprocess", location=location
-    )
-    return JSONResponse(
-        accepted.model_dump(mode="json"),
-        status_code=status.HTTP_202_ACCEPTED,
-        headers={"Location": location, "X-Command-Id": value["command_id"]},
-    )
+
+@dataclass(frozen=True)
+class Reprocessing:
+    """A call of a reprocess route, all but its target, body and caller."""
+
+    resources: ApiResources
+    info: RequestInfo
+
+    async def request(
+        self,
+        *,
+        principal: Principal,
+        application_id: str,
+        document_id: str | None,
+        body: ReprocessRequest | None,
+    ) -> JSONResponse:
+        """`request_reprocess` for this call, sent by `principal` with the reason given in `body` if any."""
+        return await request_reprocess(
+            resources=self.resources,
+            principal=principal,
+            info=self.info,
+            application_id=application_id,
+            document_id=document_id,
+            reason=body.reason if body else None,
+        )
+
+
+async def reprocessing(resources: ResourcesDep, info: RequestInfoDep) -> Reprocessing:
+    """The dependency of the reprocess routes."""
+    return Reprocessing(resources, info)
+
+
+ReprocessingDep = Annotated[Reprocessing, Depends(reprocessing)]
+Reprocessor = Annotated[Principal, Depends(require(APPLICATIONS_REPROCESS))]
 
 
 @router.post(
@@ -88,24 +106,13 @@ async def request_reprocess(
     summary="Reprocess every document of an application",
 )
 async def reprocess_application(
-    application_id: Id,
-    resources: ResourcesDep,
-    info: RequestInfoDep,
-    principal: Annotated[Principal, Depends(require(APPLICATIONS_REPROCESS))],
-    body: Annotated[ReprocessRequest | None, Body()] = None,
+    application_id: Id, call: ReprocessingDep, principal: Reprocessor, body: ReprocessBody = None
 ) -> JSONResponse:
     """Ask the pipeline to read the application's documents again."""
-    version = await resources.database.run(lambda s: current_version(s, application_id=application_id))
+    version = await call.resources.database.run(lambda s: current_version(s, application_id=application_id))
     if version is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="No such application")
-    return await request_reprocess(
-        resources=resources,
-        principal=principal,
-        info=info,
-        application_id=application_id,
-        document_id=None,
-        reason=body.reason if body else None,
-    )
+    return await call.request(principal=principal, application_id=application_id, document_id=None, body=body)
 
 
 @router.post(
@@ -116,21 +123,12 @@ async def reprocess_application(
     summary="Reprocess one document of an application",
 )
 async def reprocess_document(
-    document_id: Id,
-    resources: ResourcesDep,
-    info: RequestInfoDep,
-    principal: Annotated[Principal, Depends(require(APPLICATIONS_REPROCESS))],
-    body: Annotated[ReprocessRequest | None, Body()] = None,
+    document_id: Id, call: ReprocessingDep, principal: Reprocessor, body: ReprocessBody = None
 ) -> JSONResponse:
     """Ask the pipeline to read one document again (its application is reassembled)."""
-    document = await resources.database.run(lambda s: find_document(s, document_id=document_id))
+    document = await call.resources.database.run(lambda s: find_document(s, document_id=document_id))
     if document is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="No such document")
-    return await request_reprocess(
-        resources=resources,
-        principal=principal,
-        info=info,
-        application_id=document.application_id,
-        document_id=document_id,
-        reason=body.reason if body else None,
+    return await call.request(
+        principal=principal, application_id=document.application_id, document_id=document_id, body=body
     )

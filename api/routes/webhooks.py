@@ -9,6 +9,8 @@ shared with the web UI).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import Annotated, Any
 
@@ -20,11 +22,11 @@ from api.deps import RecordId as EndpointId
 from api.deps import RequestInfoDep, ResourcesDep, SessionDep, require
 from api.models import webhooks as models
 from api.permissions import WEBHOOKS_MANAGE
+from api.routes.answers import kafka_or_503
 from api.security import Principal
 from api.services import webhook_admin
 from api.services import webhooks as service
 from api.url_policy import UrlRefusedError, check_webhook_url
-from infra.errors import TransientError
 from schemas.db.records import WebhookEndpoint
 
 router = APIRouter(prefix="/webhooks", tags=["webhooks"])
@@ -40,15 +42,23 @@ def _with_secret(made: service.EndpointSecret) -> models.EndpointWithSecret:
     return models.EndpointWithSecret(**_endpoint(made.endpoint).model_dump(), secret=made.secret)
 
 
-def _refused(exc: UrlRefusedError) -> HTTPException:
-    return HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=f"URL refused: {exc}")
+@contextmanager
+def _answered_errors() -> Iterator[None]:
+    """Answer the webhook services' errors of the block: an unknown endpoint or delivery 404, a
+    redelivery refused 409, a URL refused by the URL policy 422."""
+    try:
+        yield
+    except service.UnknownEndpointError as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=str(exc)) from exc
+    except service.RedeliveryRefusedError as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from exc
+    except UrlRefusedError as exc:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=f"URL refused: {exc}") from exc
 
 
 def _found(session: Session, endpoint_id: str) -> WebhookEndpoint:
-    try:
+    with _answered_errors():
         return service.get_endpoint(session, endpoint_id=endpoint_id)
-    except service.UnknownEndpointError as exc:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=str(exc)) from exc
 
 
 @router.get("", response_model=list[models.Endpoint], summary="Every webhook endpoint")
@@ -72,7 +82,7 @@ def create_endpoint(
     principal: Admin,
 ) -> models.EndpointWithSecret:
     """A new enabled endpoint subscribed to `event_types` (all when empty)."""
-    try:
+    with _answered_errors():
         made = webhook_admin.register_endpoint(
             session,
             principal=principal,
@@ -84,8 +94,6 @@ def create_endpoint(
             deployment_allows_private=resources.config.allow_private_webhooks,
             ring=resources.ring,
         )
-    except UrlRefusedError as exc:
-        raise _refused(exc) from exc
     return _with_secret(made)
 
 
@@ -113,10 +121,8 @@ def update_endpoint(
     endpoint = _found(session, endpoint_id)
     url = None
     if body.url is not None:
-        try:
+        with _answered_errors():
             url = check_webhook_url(body.url, allow_private=resources.config.allow_private_webhooks)
-        except UrlRefusedError as exc:
-            raise _refused(exc) from exc
     endpoint, changed = service.update_endpoint(
         session, endpoint_id=endpoint.id, url=url, description=body.description, event_types=body.event_types
     )
@@ -139,10 +145,8 @@ def delete_endpoint(
     endpoint_id: EndpointId, session: SessionDep, info: RequestInfoDep, principal: Admin
 ) -> Response:
     """Remove the endpoint; tasks still queued for it are dropped by the workers."""
-    try:
+    with _answered_errors():
         webhook_admin.delete(session, principal=principal, request=info, endpoint_id=endpoint_id)
-    except service.UnknownEndpointError as exc:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=str(exc)) from exc
     return Response(status_code=204)
 
 
@@ -162,13 +166,11 @@ def rotate_secret(
 ) -> models.EndpointWithSecret:
     """A new secret, shown once; deliveries carry both signatures until the overlap ends."""
     overlap = timedelta(seconds=(body or models.RotateSecret()).overlap_seconds)
-    try:
+    with _answered_errors():
         made = webhook_admin.rotate_endpoint_secret(
             session, principal=principal, request=info, endpoint_id=endpoint_id, ring=resources.ring,
             overlap=overlap,
         )
-    except service.UnknownEndpointError as exc:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=str(exc)) from exc
     return _with_secret(made)
 
 
@@ -182,10 +184,8 @@ def enable_endpoint(
     endpoint_id: EndpointId, session: SessionDep, info: RequestInfoDep, principal: Admin
 ) -> models.Endpoint:
     """Enable it with its failure counters reset."""
-    try:
+    with _answered_errors():
         endpoint = webhook_admin.enable(session, principal=principal, request=info, endpoint_id=endpoint_id)
-    except service.UnknownEndpointError as exc:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=str(exc)) from exc
     return _endpoint(endpoint)
 
 
@@ -233,14 +233,10 @@ async def ping_endpoint(
     endpoint_id: EndpointId, resources: ResourcesDep, info: RequestInfoDep, principal: Admin
 ) -> models.DeliveryQueued:
     """Queue a `webhook.ping` delivery; its attempt shows in the delivery log."""
-    try:
+    with kafka_or_503(), _answered_errors():
         task = await webhook_admin.send_ping(
             resources, principal=principal, request=info, endpoint_id=endpoint_id
         )
-    except service.UnknownEndpointError as exc:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=str(exc)) from exc
-    except TransientError as exc:
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail="Kafka is unavailable") from exc
     return _queued(task)
 
 
@@ -259,14 +255,8 @@ async def redeliver(
     principal: Admin,
 ) -> models.DeliveryQueued:
     """Queue one more attempt of a delivery that did not succeed."""
-    try:
+    with kafka_or_503(), _answered_errors():
         task = await webhook_admin.send_again(
             resources, principal=principal, request=info, endpoint_id=endpoint_id, delivery_id=delivery_id
         )
-    except service.UnknownEndpointError as exc:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=str(exc)) from exc
-    except service.RedeliveryRefusedError as exc:
-        raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from exc
-    except TransientError as exc:
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail="Kafka is unavailable") from exc
     return _queued(task)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from api.fields import correction_value
+from api.fields import correction_value, field_spec
 from api.services.commands import command
 from infra.crypto import KeyRing
 
@@ -33,6 +33,24 @@ def correction_maker(
             expected_version=expected_version,
             field=field,
             value=typed,
+            reason=reason,
+        )
+
+    return make
+
+
+def discard_maker(*, application_id: str, actor: str, field: str, reason: str | None) -> CommandMaker:
+    """A discard_correction command dropping the human correction of `field`, so the extracted value
+    applies again. The maker raises api.fields.FieldError when the field is not correctable."""
+
+    def make(expected_version: int) -> dict[str, Any]:
+        field_spec(field)
+        return command(
+            command_type="discard_correction",
+            application_id=application_id,
+            actor=actor,
+            expected_version=expected_version,
+            field=field,
             reason=reason,
         )
 

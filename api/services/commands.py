@@ -2,8 +2,9 @@
 
 The API never changes an application itself: it publishes a command naming the version it was
 made against, the assemble stage applies it (or refuses it as stale) and emits the next version,
-and the postgres-sink projects that. `wait_for_version` then polls the projection, without blocking
-the event loop, until the version moved past the expected one or the time is up.
+and the postgres-sink projects that. `send_command` publishes a command and audits it;
+`wait_for_version` then polls the projection, without blocking the event loop, until the version
+moved past the expected one or the time is up.
 """
 
 from __future__ import annotations
@@ -14,7 +15,11 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from api.resources import Database, Publisher
+from sqlalchemy.orm import Session
+
+from api.audit import RequestInfo, commit_with_audit
+from api.resources import ApiResources, Database, Publisher
+from api.security import Principal
 from api.services.loading import current_version
 from infra.topics import APPLICATION_CORRECTION
 
@@ -57,6 +62,28 @@ async def publish_command(publisher: Publisher, *, topic: str, value: dict[str, 
     await publisher.publish(
         schema_topic=APPLICATION_CORRECTION.name, topic=topic, key=value["application_id"], value=value
     )
+
+
+async def send_command(
+    resources: ApiResources,
+    *,
+    principal: Principal,
+    request: RequestInfo,
+    value: dict[str, Any],
+    action: str,
+    detail: dict[str, Any],
+) -> None:
+    """Publish the command `value` (see `publish_command`), then audit it as `action` on its
+    application, naming its command id besides `detail`. Raises TransientError when Kafka or the
+    registry is away: then nothing was published and nothing is audited."""
+    await publish_command(resources.publisher, topic=resources.config.topics.correction, value=value)
+
+    def record(session: Session) -> None:
+        commit_with_audit(session, principal=principal, request=request, action=action,
+                          target=("application", value["application_id"]),
+                          detail={"command_id": value["command_id"], **detail})
+
+    await resources.database.run(record)
 
 
 async def wait_for_version(

@@ -7,6 +7,7 @@ callers with `pii:read` receive them; others see page images redacted (api/servi
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from collections.abc import Iterator
@@ -17,9 +18,11 @@ from sqlalchemy.orm import Session
 
 from api.audit import RequestInfo, access
 from api.security import Principal
-from infra.errors import MCAError
+from infra.errors import MCAError, StorageError
 from infra.object_store import ObjectNotFoundError, ObjectStore, S3ObjectStore
 from schemas.db.projection import Document
+
+logger = logging.getLogger(__name__)
 
 CHUNK_BYTES = 64 * 1024
 _UNSAFE_FILENAME = re.compile(r"[\x00-\x1f\x7f\"\\/]")
@@ -127,10 +130,12 @@ def download_original(
     principal: Principal,
     request: RequestInfo,
     document_id: str,
-    started: float,
+    started: float | None = None,
 ) -> Download:
-    """The original bytes as an attachment, the access logged (200, or 404 when the document or its
-    bytes are missing: DocumentNotFoundError). A StorageError of the store propagates (unlogged)."""
+    """The original bytes as an attachment, the access logged with its latency since `started`
+    (default: now): 200, or 404 when the document or its bytes are missing (DocumentNotFoundError).
+    Any other StorageError of the store is logged and propagates, without an access record."""
+    started = time.monotonic() if started is None else started
     original = stored_original(
         session, principal=principal, request=request, document_id=document_id, started=started
     )
@@ -142,6 +147,9 @@ def download_original(
             started=started,
         )
         raise DocumentNotFoundError("The document's bytes are missing") from exc
+    except StorageError as exc:
+        logger.error("document %s unreadable: %s", document_id, exc)
+        raise
     log_access(
         session, principal=principal, request=request, document_id=document_id, status_code=200,
         started=started,

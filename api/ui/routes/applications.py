@@ -321,18 +321,12 @@ def original_document(
         return render(request, "error.html", forbidden, status_code=403)
     try:
         download = download_original(
-            session,
-            resources.store,
-            principal=principal,
-            request=info,
-            document_id=document_id,
-            started=time.monotonic(),
+            session, resources.store, principal=principal, request=info, document_id=document_id
         )
     except DocumentNotFoundError:
         missing = {"title": "Not found", "message": "This document's original is not stored."}
         return render(request, "error.html", missing, status_code=404)
-    except StorageError as exc:
-        logger.error("document %s unreadable: %s", document_id, exc)
+    except StorageError:
         unavailable = {"title": "Unavailable", "message": "The document store is unavailable; try again."}
         return render(request, "error.html", unavailable, status_code=503)
     response = Response(download.data, media_type=download.media_type, headers=download.headers)
