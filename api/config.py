@@ -13,6 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from api.sign_in_policy import SignInPolicy, ThrottlePolicy
 from infra.errors import ConfigurationError
 from infra.settings import Settings
 from infra.topic_admin import admin_client_config
@@ -45,6 +46,7 @@ class ApiConfig:
     topics: ApiTopics = field(default_factory=ApiTopics)
     kafka_admin: dict[str, Any] = field(default_factory=dict)
     consumer_groups: dict[str, str] = field(default_factory=dict)  # group id -> stage name
+    sign_in: SignInPolicy = field(default_factory=SignInPolicy)
 
 
 def api_config(settings: Settings, topics: ApiTopics | None = None) -> ApiConfig:
@@ -69,6 +71,23 @@ def api_config(settings: Settings, topics: ApiTopics | None = None) -> ApiConfig
             settings.webhook_fanout_group_id: "webhooks-fanout",
             settings.webhook_delivery_group_id: "webhooks-delivery",
         },
+        sign_in=sign_in_policy(settings),
+    )
+
+
+def sign_in_policy(settings: Settings) -> SignInPolicy:
+    """The throttle of failed password sign-ins (MCA_SIGNIN_*), per account and per client address."""
+
+    def throttle(max_failures: int) -> ThrottlePolicy:
+        return ThrottlePolicy(
+            max_failures=max_failures,
+            window=timedelta(seconds=settings.signin_window_seconds),
+            lockout=timedelta(seconds=settings.signin_lockout_seconds),
+            max_lockout=timedelta(seconds=settings.signin_max_lockout_seconds),
+        )
+
+    return SignInPolicy(
+        account=throttle(settings.signin_max_failures), address=throttle(settings.signin_address_max_failures)
     )
 
 

@@ -306,6 +306,28 @@ class Settings(BaseSettings):
         description="Web UI: mark its cookies Secure (true/false); unset: when the request came over https.",
     )
 
+    # Password sign-in throttling, kept in the database so every API process sees the same failures
+    signin_max_failures: int = Field(
+        default=5, ge=1,
+        description="Failed password sign-ins for one account (known or not) before it is locked.",
+    )
+    signin_address_max_failures: int = Field(
+        default=20, ge=1,
+        description="Failed password sign-ins from one client address (IPv6: its /64) before it is locked.",
+    )
+    signin_window_seconds: float = Field(
+        default=900.0, gt=0,
+        description="Failures are forgotten after this many quiet seconds (no failure, no lockout).",
+    )
+    signin_lockout_seconds: float = Field(
+        default=60.0, gt=0,
+        description="First lockout after too many failures; each further failure doubles it.",
+    )
+    signin_max_lockout_seconds: float = Field(
+        default=3600.0, gt=0,
+        description="Longest lockout (the doubling stops here); at least MCA_SIGNIN_LOCKOUT_SECONDS.",
+    )
+
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Settings:
         if self.environment != "production":

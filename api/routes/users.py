@@ -16,6 +16,7 @@ from api.deps import PrincipalDep, RecordId, RequestInfoDep, ResourcesDep, Sessi
 from api.models import users as models
 from api.permissions import USERS_MANAGE
 from api.security import Principal, issue_token
+from api.services import sign_in as throttle
 from api.services import user_admin as admin
 from api.services import users as service
 
@@ -29,21 +30,35 @@ Admin = Annotated[Principal, Depends(require(USERS_MANAGE))]
 @auth_router.post(
     "/token",
     response_model=models.Token,
-    responses={401: {"description": "Wrong credentials"}},
+    responses={
+        401: {"description": "Wrong credentials"},
+        429: {"description": "Too many failed sign-ins for the account or address: wait Retry-After seconds"},
+    },
     summary="Sign in (OAuth2 password flow): username is the email",
 )
 def sign_in(
-    form: Annotated[OAuth2PasswordRequestForm, Depends()], session: SessionDep, resources: ResourcesDep
+    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    session: SessionDep,
+    resources: ResourcesDep,
+    info: RequestInfoDep,
 ) -> models.Token:
-    """A session token for an active user's email and password."""
-    user = service.authenticate(session, email=form.username, password=form.password)
-    if user is None:
+    """A session token for an active user's email and password (failed attempts are throttled)."""
+    outcome = throttle.sign_in(
+        session, email=form.username, password=form.password, request=info, policy=resources.config.sign_in
+    )
+    if isinstance(outcome, throttle.Throttled):
+        raise HTTPException(
+            status.HTTP_429_TOO_MANY_REQUESTS,
+            detail="Too many failed sign-in attempts; try again later",
+            headers={"Retry-After": str(outcome.retry_after)},
+        )
+    if isinstance(outcome, throttle.WrongCredentials):
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
             detail="Incorrect email or password",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    session.commit()
+    user = outcome.user
     config = resources.config
     token = issue_token(
         user_id=user.id, role=user.role, secret=config.jwt_secret, lifetime=config.token_lifetime

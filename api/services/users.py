@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -76,13 +77,25 @@ def find_user(session: Session, *, user_id: str | None = None, email: str | None
     return None
 
 
+@cache
+def _decoy_hash() -> str:
+    """A hash no password matches, verified for unknown emails so they cost what a real check does."""
+    return hash_password(one_time_password())
+
+
+def credentials_match(user: User | None, password: str) -> bool:
+    """Whether `user` exists, is active and has `password`; one Argon2 verification in every case, so
+    the time taken tells nothing about whether the account exists or is active."""
+    matched = verify_password(user.password_hash if user is not None else _decoy_hash(), password)
+    return matched and user is not None and user.is_active
+
+
 def authenticate(session: Session, *, email: str, password: str) -> User | None:
-    """The active user with this email and password (recording the login), else None."""
+    """The active user with this email and password (recording the login), else None (unthrottled:
+    sign-in routes go through api.services.sign_in)."""
     user = find_user(session, email=email)
-    if user is None:
-        verify_password(hash_password("timing"), password)  # same work as a real check: no user oracle
-        return None
-    if not user.is_active or not verify_password(user.password_hash, password):
+    matched = credentials_match(user, password)
+    if user is None or not matched:
         return None
     user.last_login_at = datetime.now(UTC)
     return user

@@ -1,5 +1,5 @@
 """System-of-record tables, owned by the API: users, API keys, webhook endpoints and their
-delivery attempts, the audit log and the access log.
+delivery attempts, the audit log and the access log, and failed sign-ins (throttling).
 
 Unlike the projection these cannot be rebuilt from Kafka: they are migrated and backed up.
 Secrets never rest in clear: passwords and API keys as one-way hashes, webhook signing secrets
@@ -191,3 +191,20 @@ class AccessRecord(Base):
     client_ip: Mapped[str | None] = mapped_column(String(64))
     user_agent: Mapped[str | None] = mapped_column(String(512))
     request_id: Mapped[str | None] = mapped_column(String(64))
+
+
+SIGN_IN_SCOPES: tuple[str, ...] = ("account", "address")
+
+
+class SignInFailures(Base):
+    """Failed password sign-ins of one key (an account's email hash or a client address), shared by
+    every API process: the count, the last failure and the lockout (api/sign_in_policy.py)."""
+
+    __tablename__ = "sign_in_failures"
+    __table_args__ = (CheckConstraint(_in("scope", SIGN_IN_SCOPES), name="scope"),)
+
+    scope: Mapped[str] = mapped_column(String(16), primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
+    locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -1,4 +1,8 @@
-"""Sign-in and sign-out: the session cookie (see api/ui/session.py), checked CSRF on both forms."""
+"""Sign-in and sign-out: the session cookie (see api/ui/session.py), checked CSRF on both forms.
+
+Failed sign-ins are throttled per account and per client address (api/services/sign_in.py): a
+locked one gets the sign-in page again with a 429 and Retry-After, whether or not the account exists.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +12,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
-from api.deps import ResourcesDep, SessionDep
+from api.deps import RequestInfoDep, ResourcesDep, SessionDep
 from api.security import Principal
-from api.services.users import authenticate
+from api.services import sign_in as throttle
 from api.ui.config import UI_PREFIX
 from api.ui.csrf import new_nonce
 from api.ui.session import (
@@ -27,6 +31,17 @@ logger = logging.getLogger(__name__)
 
 router = APIRouter(include_in_schema=False)
 HOME = f"{UI_PREFIX}/"
+WRONG_CREDENTIALS = "Incorrect email or password."
+
+
+def throttled_message(retry_after: int) -> str:
+    """What a locked-out person reads: how long to wait, in minutes once it is a minute or more (pure)."""
+    if retry_after < 60:
+        wait = f"{retry_after} second{'s' if retry_after != 1 else ''}"
+    else:
+        minutes = -(-retry_after // 60)
+        wait = f"{minutes} minute{'s' if minutes != 1 else ''}"
+    return f"Too many failed sign-in attempts. Try again in {wait}."
 
 
 def safe_next(target: str | None) -> str:
@@ -47,21 +62,26 @@ def sign_in(
     request: Request,
     session: SessionDep,
     resources: ResourcesDep,
+    info: RequestInfoDep,
     email: Annotated[str, Form(max_length=320)],
     password: Annotated[str, Form(max_length=256)],
     next: Annotated[str | None, Form()] = None,  # noqa: A002 (form field name)
 ) -> Response:
-    """Check the credentials, start a session (fresh CSRF nonce) and go on to `next`."""
-    user = authenticate(session, email=email, password=password)
-    if user is None:
-        context = {
-            "next": safe_next(next),
-            "email": email,
-            "error": "Incorrect email or password.",
-            "title": "Sign in",
-        }
+    """Check the throttle and the credentials, start a session (fresh CSRF nonce) and go on to `next`;
+    401 for wrong credentials, 429 with Retry-After while the account or the address is locked."""
+    outcome = throttle.sign_in(
+        session, email=email, password=password, request=info, policy=resources.config.sign_in
+    )
+    context = {"next": safe_next(next), "email": email, "title": "Sign in"}
+    if isinstance(outcome, throttle.Throttled):
+        context["error"] = throttled_message(outcome.retry_after)
+        page = render(request, "sign_in.html", context, status_code=429)
+        page.headers["Retry-After"] = str(outcome.retry_after)
+        return page
+    if isinstance(outcome, throttle.WrongCredentials):
+        context["error"] = WRONG_CREDENTIALS
         return render(request, "sign_in.html", context, status_code=401)
-    session.commit()
+    user = outcome.user
     principal = Principal(actor=f"user:{user.id}", role=user.role, user_id=user.id, display_name=user.email)
     set_cookie_later(request, SESSION_COOKIE, session_token(resources, ui_config_of(request), principal))
     set_cookie_later(request, CSRF_COOKIE, new_nonce())
