@@ -156,8 +156,13 @@ class PdfSource:
         count = len(self.document)
         if count > limits.max_pages:
             raise UnreadableDocument("too_large", f"{count} pages, limit {limits.max_pages}")
-        kinds = tuple(self.page_kind(index, limits) for index in range(min(count, limits.max_read_pages)))
-        return PdfOutline(count, kinds, dict(self.form.values))
+        kinds = []
+        for index in range(min(count, limits.max_read_pages)):
+            try:
+                kinds.append(self.page_kind(index, limits))
+            except pdfium.PdfiumError as exc:  # the file lists the page but its content is broken
+                raise UnreadableDocument("corrupt", f"page {index + 1}: {exc}") from exc
+        return PdfOutline(count, tuple(kinds), dict(self.form.values))
 
     def page_kind(self, index: int, limits: Limits) -> PageKind:
         """`text` when the page's text layer is real text, `raster` when a scan covers it, else `vector`."""

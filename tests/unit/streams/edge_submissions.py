@@ -42,6 +42,28 @@ def merchant_files(seed: int = 5) -> MerchantFiles:
     return MerchantFiles(app.data, statement.data, merchant.ein, merchant.legal_name)
 
 
+@cache
+def fillable_application(seed: int = 5) -> bytes:
+    """An application whose values live only in its AcroForm fields."""
+    rng = random.Random(f"pipeline-tests/fillable/{seed}")
+    fake = new_faker(rng)
+    deal = D.make_deal(rng, fake, SENT)
+    broker = make_broker(rng, fake, set())
+    app = D.application_doc(rng, deal, broker, set(), scanned=False)
+    while app.layout_family != "fillable":
+        app = D.application_doc(rng, deal, broker, set(), scanned=False)
+    return app.data
+
+
+@cache
+def scanned_statement(seed: int = 5) -> bytes:
+    """A statement printed, scanned and sent as an image-only PDF."""
+    rng = random.Random(f"pipeline-tests/scanned/{seed}")
+    fake = new_faker(rng)
+    deal = D.make_deal(rng, fake, SENT)
+    return D.statement_doc(rng, deal, deal.statements[-1], set(), scanned=True).data
+
+
 def email(
     attachments: list[tuple[str, bytes, str]],
     *,
