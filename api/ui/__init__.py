@@ -17,13 +17,21 @@ from fastapi.staticfiles import StaticFiles
 from starlette.datastructures import State
 
 from api.ui.config import UI_PREFIX, ui_config
-from api.ui.routes import applications, auth, dashboard, review, users, webhooks
+from api.ui.routes import applications, auth, dashboard, documents, review, users, webhooks
 from api.ui.session import CsrfRefusedError, ForbiddenError, SignInRequiredError
 from api.ui.templating import redirect, render
 from infra.settings import Settings
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
-ROUTERS = (auth.router, dashboard.router, applications.router, review.router, webhooks.router, users.router)
+ROUTERS = (
+    auth.router,
+    dashboard.router,
+    applications.router,
+    documents.router,
+    review.router,
+    webhooks.router,
+    users.router,
+)
 
 
 async def _sign_in(request: Request, exc: Exception) -> Response:

@@ -21,6 +21,7 @@ from api.models.applications import ApplicationDetail, Box, Finding, PiiValue, P
 from api.services.redaction import is_pii_path
 from api.ui import formatting
 from api.ui.csrf import csrf_token, csrf_valid, new_nonce
+from api.ui.csv_export import csv_cell
 from api.ui.dashboard import percentile, period_starts, stage_lag
 from api.ui.fields import correction_path, field_marks, form_value, value_at
 from api.ui.listing import (
@@ -31,7 +32,6 @@ from api.ui.listing import (
 )
 from api.ui.page_images import PageImageCache, PageNotRenderableError, redact, render_page
 from api.ui.review_queue import card_of
-from api.ui.routes.applications import csv_cell
 from api.ui.routes.auth import safe_next
 from api.ui.session import expires_within
 from api.ui.templating import query_string
