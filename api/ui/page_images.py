@@ -48,13 +48,14 @@ def render_page(data: bytes, content_type: str, page: int, *, width: int = PAGE_
 
     Raises PageNotRenderableError."""
     if content_type.startswith("image/") or b"%PDF" not in data[:1024]:
-        if page != 1:
-            raise PageNotRenderableError("an image document has one page")
         try:
             with Image.open(io.BytesIO(data)) as image:
+                if page != 1 and (image.format != "TIFF" or page > getattr(image, "n_frames", 1)):
+                    raise PageNotRenderableError(f"no page {page}")  # only a TIFF's frames are pages
+                image.seek(page - 1)
                 image.load()
                 return _png(image, width)
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError, EOFError) as exc:
             raise PageNotRenderableError(f"not a readable image: {exc}") from exc
     with _PDFIUM:
         try:

@@ -39,7 +39,7 @@ def page_is_raster(plan: DocumentPlan, index: int) -> bool:
 @dataclass(frozen=True)
 class RenderedOutcome:
     """A page after render: `prepared` when it rendered, else `note` says why it could not. An image
-    file is its one page: when that cannot be rendered, `refusal` is the whole document's outcome."""
+    file of one page is that page: when it cannot be rendered, `refusal` is the whole document's outcome."""
 
     page_number: int
     prepared: PreparedPage | None
@@ -53,7 +53,8 @@ def render_page(data: bytes, plan: DocumentPlan, page: PagePlan, limits: Limits)
     try:
         return RenderedOutcome(page.index + 1, prepare_page(data, page, kind=kind, limits=limits))
     except UnreadableDocument as exc:
-        refusal = Decided("invalid", "invalid", exc.reason, exc.detail) if plan.kind == "image" else None
+        single_image = plan.kind == "image" and plan.page_count == 1
+        refusal = Decided("invalid", "invalid", exc.reason, exc.detail) if single_image else None
         return RenderedOutcome(page.index + 1, None, f"page {page.index + 1} not read: {exc.detail}", refusal)
     except Exception as exc:  # see plan_entry
         logger.exception("rendering page %d failed", page.index + 1)

@@ -1,7 +1,9 @@
-"""Image files (JPEG, PNG, TIFF, ...) as one-page documents, checked for decompression bombs.
+"""Image files (JPEG, PNG, TIFF, ...) as documents, checked for decompression bombs.
 
-The declared size is read from the header and refused over the pixel limit before a single
-pixel is decoded; the first frame is decoded in grayscale with its EXIF orientation applied,
+An image is a one-page document, except a multi-page TIFF (how fax servers and many scanners
+deliver a statement), whose every frame is a page; the frames of other formats (an animated GIF)
+are not pages. The declared size is read from the header and refused over the pixel limit before
+a single pixel is decoded; a page is decoded in grayscale with its EXIF orientation applied,
 transparency composited on white, and photos larger than the working size scaled down.
 """
 
@@ -19,11 +21,24 @@ from streams.stages.render import MAX_WORK_PIXELS, RenderedPage, UnreadableDocum
 from streams.stages.sniff import describe_bytes, is_image_bytes
 
 
-def render_image(data: bytes, limits: Limits) -> RenderedPage:
-    """An image file as a one-page document (first frame, EXIF orientation applied, grayscale).
+def image_page_count(data: bytes) -> int:
+    """How many pages the image file holds: its frames for a TIFF, else 1 (also when the bytes do
+    not decode: rendering the page reports why)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                return max(1, int(getattr(image, "n_frames", 1))) if image.format == "TIFF" else 1
+    except (Image.DecompressionBombError, UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError):
+        return 1
+
+
+def render_image(data: bytes, limits: Limits, page_index: int = 0) -> RenderedPage:
+    """Page `page_index` (0-based: a TIFF's frame, else only 0) of an image file, EXIF orientation
+    applied, in grayscale.
 
     Raises UnreadableDocument: `empty`, `too_large` (declared size over `limits.max_page_pixels`,
-    checked before decoding), `corrupt` (image bytes that do not decode) or `wrong_type`.
+    checked before decoding), `corrupt` (image bytes or a frame that do not decode) or `wrong_type`.
     """
     started = time.perf_counter()
     if not data:
@@ -32,12 +47,13 @@ def render_image(data: bytes, limits: Limits) -> RenderedPage:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data)) as image:
+                image.seek(page_index)
                 width, height = image.size
                 if width * height > limits.max_page_pixels:
                     detail = f"{width}x{height} pixels, limit {limits.max_page_pixels} (decompression bomb)"
                     raise UnreadableDocument("too_large", detail)
                 dpi = _declared_dpi(image)
-                gray = _decode_gray(image)
+                gray = _decode_gray(image, page_index)
     except Image.DecompressionBombError as exc:
         raise UnreadableDocument("too_large", str(exc)) from exc
     except UnidentifiedImageError as exc:
@@ -50,17 +66,17 @@ def render_image(data: bytes, limits: Limits) -> RenderedPage:
         dpi *= max(gray.shape) / max(width, height)
     points_per_pixel = 72.0 / (dpi or 72.0)
     return RenderedPage(
-        1, gray.shape[1] * points_per_pixel, gray.shape[0] * points_per_pixel, True, None, gray, dpi,
-        time.perf_counter() - started,
+        page_index + 1, gray.shape[1] * points_per_pixel, gray.shape[0] * points_per_pixel, True, None, gray,
+        dpi, time.perf_counter() - started,
     )
 
 
-def _decode_gray(image: Image.Image) -> np.ndarray:
+def _decode_gray(image: Image.Image, page_index: int) -> np.ndarray:
     width, height = image.size
     shrink = max(1, int(np.ceil((width * height / MAX_WORK_PIXELS) ** 0.5)))
     if shrink > 1 and image.format == "JPEG":
         image.draft("L", (width // shrink, height // shrink))
-    image.seek(0)
+    image.seek(page_index)
     image = ImageOps.exif_transpose(image) or image
     if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
         rgba = image.convert("RGBA")

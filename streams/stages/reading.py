@@ -25,7 +25,7 @@ from typing import Literal
 import cv2
 import numpy as np
 
-from streams.stages.images import render_image
+from streams.stages.images import image_page_count, render_image
 from streams.stages.limits import Limits
 from streams.stages.ocr import OSD_MIN_CONFIDENCE, OcrError, detect_orientation, legibility, ocr_page
 from streams.stages.preprocess import (
@@ -37,7 +37,6 @@ from streams.stages.preprocess import (
 )
 from streams.stages.render import (
     PageKind,
-    PdfSource,
     RenderedPage,
     UnreadableDocument,
     forget_last_source,
@@ -154,7 +153,7 @@ def plan_document(
             return _refused("invalid", "wrong_type", f"named a {claimed.upper()} but is {found}")
         return _refused("ignored", "unsupported_type", f"{content_type or 'unknown type'}: {found}")
     if kind == "image":
-        return DocumentPlan("read", kind="image", page_count=1, pages=(PagePlan(0, "raster"),))
+        return _image_plan(image_page_count(data), limits)
     try:
         outline = outline_pdf(data, limits)
     except UnreadableDocument as exc:
@@ -167,6 +166,20 @@ def plan_document(
     return DocumentPlan(
         "read", kind="pdf", page_count=outline.page_count, pages=tuple(pages),
         form_fields=outline.form_fields, warnings=_limit_warnings(outline.page_count, pages, limits),
+    )
+
+
+def _image_plan(page_count: int, limits: Limits) -> DocumentPlan:
+    """The plan of an image file of `page_count` pages (a multi-page TIFF has several), all scans."""
+    if page_count > limits.max_pages:
+        return _refused("invalid", "too_large", f"{page_count} pages, limit {limits.max_pages}")
+    pages = [
+        PagePlan(index, "raster", index < limits.max_ocr_pages)
+        for index in range(min(page_count, limits.max_read_pages))
+    ]
+    return DocumentPlan(
+        "read", kind="image", page_count=page_count, pages=tuple(pages),
+        warnings=_limit_warnings(page_count, pages, limits),
     )
 
 
@@ -192,7 +205,7 @@ def prepare_page(
 
     Raises UnreadableDocument when the page cannot be rendered."""
     if kind == "image":
-        return clean_rendered(render_image(data, limits))
+        return clean_rendered(render_image(data, limits, page.index))
     return clean_rendered(render_pdf_page(data, page.index, limits, kind=page.kind))
 
 
@@ -289,10 +302,10 @@ def _read_document(
         return DocumentReading(plan.status, plan.reason, plan.detail)
     notes = list(plan.warnings)
     try:
-        if plan.kind == "image":
+        if plan.kind == "image" and plan.page_count == 1:  # what is wrong with its one page is the document's
             readings = [ocr_prepared(clean_rendered(render_image(data, limits)), limits=limits)]
         else:
-            readings = _read_pdf_pages(last_source(data), plan, limits, notes)
+            readings = _read_pages(data, plan, limits, notes)
     except UnreadableDocument as exc:
         return DocumentReading("invalid", exc.reason, exc.detail)
     notes += [f"page {r.text.page_number}: {r.warning}" for r in readings if r.warning]
@@ -301,15 +314,16 @@ def _read_document(
     return _assembled(plan, readings, notes)
 
 
-def _read_pdf_pages(
-    source: PdfSource, plan: DocumentPlan, limits: Limits, notes: list[str]
-) -> list[PageReading]:
+def _read_pages(data: bytes, plan: DocumentPlan, limits: Limits, notes: list[str]) -> list[PageReading]:
     readings = []
     for page in plan.pages:
         if not page.ocr_allowed:
             continue
         try:
-            rendered = source.render(page.index, limits, page.kind)
+            if plan.kind == "image":
+                rendered = render_image(data, limits, page.index)
+            else:
+                rendered = last_source(data).render(page.index, limits, page.kind)
         except UnreadableDocument as exc:
             notes.append(f"page {page.index + 1} not read: {exc.detail}")
             continue
