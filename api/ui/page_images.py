@@ -22,6 +22,7 @@ import pypdfium2 as pdfium
 from PIL import Image, ImageDraw
 
 from api.services.redaction import Box
+from streams.stages import image_formats  # noqa: F401  (registers HEIC/HEIF with Pillow)
 
 PAGE_WIDTH_PX = 1000
 CACHE_BYTES = 64 * 1024 * 1024

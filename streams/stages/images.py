@@ -16,6 +16,7 @@ import warnings
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from streams.stages import image_formats  # noqa: F401  (registers HEIC/HEIF with Pillow)
 from streams.stages.limits import Limits
 from streams.stages.render import MAX_WORK_PIXELS, RenderedPage, UnreadableDocument
 from streams.stages.sniff import describe_bytes, is_image_bytes

@@ -26,6 +26,7 @@ from urllib.parse import unquote
 
 from PIL import Image
 
+from streams.stages import image_formats  # noqa: F401  (registers HEIC/HEIF with Pillow)
 from streams.stages.limits import Limits
 from streams.stages.sniff import claimed_kind, kind_from_bytes
 
