@@ -1,5 +1,8 @@
-"""assemble's failure agents: a dead letter of split, render, ocr, assemble-pages or extract becomes
-the recorded outcome of the document (or submission) it failed, so the application still completes.
+"""assemble's failure agents: a dead letter of split, render, ocr, assemble-pages, extract or assemble
+itself becomes the recorded outcome of the document (or submission) it failed, so the application
+still completes. (assemble first fails a document it cannot take in on its own, in
+streams/agents/assemble_records.py; its dead letter means the submission could not be assembled
+when that document arrived, so that document counts as failed and the rest is assembled again.)
 
 Design: assemble consumes mca.dlq; the stages are not asked to publish anything beside their dead
 letter. The dead letter is the one source of truth of a failure (stage, error, original message),

@@ -9,6 +9,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from infra.errors import TransientError
 from streams import pipeline
 from streams.agents.services import StageServices
 from streams.pipeline import SubmissionInfo
@@ -17,7 +18,7 @@ from streams.stages.assemble_memory import AssembleMemory, SeenSubmission
 from streams.wire.application import application_record
 from streams.wire.extracted import meta_from_extracted, result_from_extracted
 from streams.wire.extraction import transactions_from_json
-from streams.wire.failures import failed_result, is_failure, stage_failure
+from streams.wire.failures import failed_result, failure_entry, is_failure, stage_failure
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +50,7 @@ class RecordAssembler:
         documents = sorted(
             (e for e in events if e["document"] is not None), key=lambda e: e["document"]["index"]
         )
-        results = [failed_result(e) if is_failure(e) else await self._result(e) for e in documents]
+        results = [failed_result(e) if is_failure(e) else await self._result_or_failure(e) for e in documents]
         failures = [stage_failure(e) for e in events if e["document"] is None and is_failure(e)]
         memory = AssembleMemory()
         if duplicate:  # the application id is already claimed by an earlier submission of the Message-ID
@@ -78,6 +79,21 @@ class RecordAssembler:
             self.merchants[ein] = after.to_dict()["by_ein"].get(ein, [])
         logger.info("application %s: %s", own_id, app.status, extra={"application_id": own_id})
         return record
+
+    async def _result_or_failure(self, event: Mapping[str, Any]) -> DocumentResult:
+        """The document's result; a document assemble cannot take in (a bug meeting its fields) is
+        failed on its own, as extract fails one, so its application still completes (as `failed`)."""
+        try:
+            return await self._result(event)
+        except TransientError:
+            raise
+        except Exception as exc:
+            logger.exception("assembling document %s failed", event["document"]["document_id"],
+                             extra={"application_id": event["submission"]["application_id"]})
+            entry = failure_entry({"stage": "assemble", "error_type": type(exc).__name__}, event)
+            if entry is None:
+                raise
+            return failed_result(entry)
 
     async def _result(self, event: Mapping[str, Any]) -> DocumentResult:
         transactions: Sequence[Any] = ()

@@ -16,18 +16,28 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from infra.topics import DOCUMENT_READ, DOCUMENT_RECEIVED, EMAIL_RECEIVED, PAGE_READ, PAGE_READY
+from infra.topics import (
+    DOCUMENT_EXTRACTED,
+    DOCUMENT_READ,
+    DOCUMENT_RECEIVED,
+    EMAIL_RECEIVED,
+    PAGE_READ,
+    PAGE_READY,
+)
 from streams.pipeline import submission_from_event
 from streams.stages.assemble import DocumentResult, StageFailure, failed_document
 from streams.wire.records import submission_context
 
-# The stages upstream of assemble and the topic (schema) each reads: their dead letters fail documents.
+# The pipeline stages and the topic (schema) each reads: their dead letters fail documents. assemble's
+# own: the document whose arrival it could not assemble counts as failed instead, so the application
+# completes as `failed` unless the error lies elsewhere (then that dead letter stays in the DLQ only).
 STAGE_SOURCES: dict[str, str] = {
     "split": EMAIL_RECEIVED.name,
     "render": DOCUMENT_RECEIVED.name,
     "ocr": PAGE_READY.name,
     "assemble-pages": PAGE_READ.name,
     "extract": DOCUMENT_READ.name,
+    "assemble": DOCUMENT_EXTRACTED.name,
 }
 FAILURE = "failure"
 

@@ -23,7 +23,7 @@ from infra.topics import (
 from schemas.ids import event_id
 from schemas.serde import AvroSerde
 from streams import pipeline
-from streams.agents import assemble, extract, split
+from streams.agents import assemble, assemble_records, extract, split
 from streams.agents.assemble_failures import failures_topic_name
 from tests.unit.streams.edge_submissions import application_and_statement, email, merchant_files
 from tests.unit.streams.stage_chain import email_event
@@ -125,6 +125,64 @@ async def test_an_extract_failure_on_one_document_completes_the_application_as_f
         ("application.failed", "failed"),
     ]
     assert events[1]["event_id"] == event_id(record["application_id"], "application.failed", 1)
+
+
+async def test_a_document_assemble_cannot_take_in_fails_alone_and_the_application_completes(
+    tmp_path, monkeypatch
+):
+    h, publisher = failing_harness(tmp_path)
+    read = (await stage_events(h.services, email(application_and_statement(merchant_files()))))[
+        DOCUMENT_READ.name
+    ]
+    await put(h, "extract", DOCUMENT_READ.name, read)
+    real = assemble_records.result_from_extracted
+
+    def result_from_extracted(event, *args):
+        if event["document"]["filename"] == "Statement.pdf":
+            raise KeyError("a field assemble did not expect")
+        return real(event, *args)
+
+    monkeypatch.setattr(assemble_records, "result_from_extracted", result_from_extracted)
+    await put(h, "assemble", DOCUMENT_EXTRACTED.name, publisher.on(DOCUMENT_EXTRACTED.name))
+
+    assert publisher.on(DLQ.name) == []
+    [record] = publisher.on(APPLICATION.name)
+    assert record["status"] == "failed" and record["status_detail"].startswith("internal_error: assemble")
+    assert [(d["filename"], d["status"], d["reason"]) for d in record["documents"]] == [
+        ("Application.pdf", "read", None),
+        ("Statement.pdf", "invalid", "internal_error:assemble:KeyError"),
+    ]
+
+
+async def test_a_dead_letter_of_assemble_fails_the_document_whose_arrival_it_could_not_assemble(
+    tmp_path, monkeypatch
+):
+    h, publisher = failing_harness(tmp_path)
+    read = (await stage_events(h.services, email(application_and_statement(merchant_files()))))[
+        DOCUMENT_READ.name
+    ]
+    await put(h, "extract", DOCUMENT_READ.name, read)
+    extracted = publisher.on(DOCUMENT_EXTRACTED.name)
+    real = assemble.ApplicationAssembler._complete
+
+    async def complete(self, state, info, events, *args):
+        if any(e["document"]["filename"] == "Application.pdf" and "failure" not in e for e in events):
+            raise ValueError("a bug that the application form's fields meet")
+        return await real(self, state, info, events, *args)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(assemble.ApplicationAssembler, "_complete", complete)
+        await put(h, "assemble", DOCUMENT_EXTRACTED.name, statement_of(extracted) + [
+            e for e in extracted if e not in statement_of(extracted)])
+        [letter] = publisher.on(DLQ.name)
+        assert (letter["stage"], letter["error_type"]) == ("assemble", "ValueError")
+        await deliver_dead_letters(h, publisher)
+
+    [record] = publisher.on(APPLICATION.name)
+    assert record["status"] == "failed"
+    assert [(d["filename"], d["status"]) for d in record["documents"]] == [
+        ("Application.pdf", "invalid"), ("Statement.pdf", "read"),
+    ]
 
 
 async def test_a_redelivered_dead_letter_publishes_the_same_state_and_event_ids_again(tmp_path, monkeypatch):
