@@ -8,7 +8,7 @@ import logging
 
 from streams.pipeline.documents import DocumentEntry
 from streams.pipeline.pages import DocumentOutcome
-from streams.stages.assemble import DocumentResult
+from streams.stages.assemble import DocumentResult, StageFailure, failed_document
 from streams.stages.extract.document import extract_document
 from streams.stages.limits import Limits
 from streams.stages.second_reading import rereader
@@ -37,12 +37,14 @@ def extract_entry(
         if data is not None and limits is not None and needs_bytes(outcome):
             reread = rereader(data, outcome.text, limits)
         extraction = extract_document(outcome.text, reread=reread)
-    except Exception:  # see plan_entry: a bug on one document must not lose the application
+    except Exception as exc:  # a bug on one document must not lose the application: it is failed
         logger.exception("extracting %s failed", name)
-        return extraction_failed(entry, outcome.page_count)
+        failure = StageFailure("extract", type(exc).__name__, entry.document_id)
+        return failed_document(name, failure, outcome.page_count)
     return DocumentResult(name, extraction.doc_type, "read", None, outcome.page_count, extraction)
 
 
 def extraction_failed(entry: DocumentEntry, page_count: int) -> DocumentResult:
-    """A document whose extraction failed (a bug or a crashed worker): invalid, so it is reviewed."""
+    """A document whose extraction crashed its worker process (hostile input, e.g. memory): invalid
+    and unreadable, so it is reviewed."""
     return DocumentResult(entry.filename or "", "invalid", "invalid", "unreadable", page_count)

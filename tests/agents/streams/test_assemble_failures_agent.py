@@ -25,8 +25,11 @@ from schemas.serde import AvroSerde
 from streams import pipeline
 from streams.agents import assemble, assemble_records, extract, split
 from streams.agents.assemble_failures import failures_topic_name
+from streams.local_run import LocalRunner
+from streams.pipeline import extraction
+from streams.stages.limits import Limits
 from tests.unit.streams.edge_submissions import application_and_statement, email, merchant_files
-from tests.unit.streams.stage_chain import email_event
+from tests.unit.streams.stage_chain import InlineRuntime, email_event
 
 from .pipeline_support import AgentHarness, harness, stage_events
 
@@ -182,6 +185,36 @@ async def test_a_dead_letter_of_assemble_fails_the_document_whose_arrival_it_cou
     assert record["status"] == "failed"
     assert [(d["filename"], d["status"]) for d in record["documents"]] == [
         ("Application.pdf", "invalid"), ("Statement.pdf", "read"),
+    ]
+
+
+async def test_an_extractor_bug_caught_by_extract_fails_its_document_and_the_application_like_mca_extract(
+    tmp_path, monkeypatch
+):
+    h, publisher = failing_harness(tmp_path)
+    raw = email(application_and_statement(merchant_files()))
+    real = extraction.extract_document
+
+    def extract_document(document, **kwargs):
+        if "statement" in " ".join(w.text for page in document.pages for w in page.words).lower():
+            raise IndexError("a statement layout the extractor did not expect")
+        return real(document, **kwargs)
+
+    monkeypatch.setattr(extraction, "extract_document", extract_document)
+    read = (await stage_events(h.services, raw))[DOCUMENT_READ.name]
+    await put(h, "extract", DOCUMENT_READ.name, read)
+    await put(h, "assemble", DOCUMENT_EXTRACTED.name, publisher.on(DOCUMENT_EXTRACTED.name))
+
+    assert publisher.on(DLQ.name) == []  # caught by the stage: a recorded outcome, not a dead letter
+    [record] = publisher.on(APPLICATION.name)
+    local = LocalRunner(InlineRuntime(), Limits())  # type: ignore[arg-type]
+    expected = local.assemble(await local.read_email(raw))
+    assert record["status"] == expected.status == "failed"
+    assert [(d["filename"], d["reason"]) for d in record["documents"]] == [
+        (d.filename, d.reason) for d in expected.documents
+    ]
+    assert ("Statement.pdf", "internal_error:extract:IndexError") in [
+        (d.filename, d.reason) for d in expected.documents
     ]
 
 

@@ -38,8 +38,9 @@ def test_an_email_event_names_the_application_split_would_derive_from_it(tmp_pat
     assert application_of(event) == ids.application_id(event["message_id"], event["submission_id"])
 
 
-def test_only_dead_letters_of_stages_upstream_of_assemble_with_an_original_fail_a_document():
+def test_only_dead_letters_of_pipeline_stages_with_an_original_fail_a_document():
     assert source_schema(letter("extract", ValueError("x"))) == "mca.document.read"
+    assert source_schema(letter("assemble", ValueError("x"))) == "mca.document.extracted"
     assert source_schema(letter("split", ValueError("x"))) == "mca.email.received"
     assert source_schema(letter("assemble-pages", ValueError("x"))) == "mca.page.read"
     assert source_schema(letter("postgres-sink", ValueError("x"))) is None

@@ -143,18 +143,18 @@ async def test_the_same_merchant_from_another_iso_broker_needs_review_and_from_t
     assert other.status == "review_required" and "ein_seen_from_other_iso" in other.review_reasons
 
 
-async def test_an_extractor_that_crashes_on_a_document_makes_it_invalid_instead_of_stopping_the_run(
+async def test_an_extractor_that_crashes_on_a_document_fails_it_and_the_application_without_stopping_the_run(
     monkeypatch,
 ):
-    def broken(document):
+    def broken(document, **_):
         raise RuntimeError("extractor bug")
 
     monkeypatch.setattr("streams.pipeline.extraction.extract_document", broken)
     [app] = await assemble(email(application_and_statement(merchant_files())))
     assert [(d.doc_type, d.status, d.reason) for d in app.documents] == [
-        ("invalid", "invalid", "unreadable")
+        ("invalid", "invalid", "internal_error:extract:RuntimeError")
     ] * 2
-    assert app.status == "rejected"
+    assert app.status == "failed"
 
 
 def test_assembling_a_duplicate_leaves_the_memory_as_it_was():
