@@ -24,12 +24,13 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
 from infra.errors import MCAError
-from streams.stages.forms import FieldWidget, FormContent, read_form
+from streams.stages.form_words import widget_words
+from streams.stages.forms import FormContent, read_form
 from streams.stages.limits import Limits
 from streams.stages.scan_image import direct_scan
 from streams.stages.sniff import describe_bytes, kind_from_bytes
-from streams.stages.text import Box, PageText, Word
-from streams.stages.textlayer import Rect, layer_words, page_text, text_stats, to_fraction
+from streams.stages.text import PageText, Word
+from streams.stages.textlayer import Rect, layer_words, page_text, text_stats
 
 logger = logging.getLogger(__name__)
 
@@ -341,30 +342,3 @@ def _crop_box(page: pdfium.PdfPage) -> Rect:
 def _display_size(crop: Rect, rotation: int) -> tuple[float, float]:
     width, height = crop[2] - crop[0], crop[3] - crop[1]
     return (height, width) if rotation in (90, 270) else (width, height)
-
-
-def widget_words(
-    widgets: tuple[FieldWidget, ...], crop: Rect, rotation: int, words: tuple[Word, ...]
-) -> tuple[Word, ...]:
-    """Form values (from `widgets`) as words spread over each widget's box, each widget a line of its
-    own after the page's `words`; a ticked box becomes a ballot-box mark."""
-    line = max((w.line for w in words), default=-1) + 1
-    block = max((w.block for w in words), default=-1) + 1
-    placed: list[Word] = []
-    for widget in widgets:
-        tokens = widget.display_text.split()
-        if not tokens:
-            continue
-        left, bottom, right, top = widget.rect
-        x0, y0 = to_fraction(left, top, crop, rotation)
-        x1, y1 = to_fraction(right, bottom, crop, rotation)
-        x0, x1, y0, y1 = min(x0, x1), max(x0, x1), min(y0, y1), max(y0, y1)
-        total = sum(len(t) for t in tokens) + len(tokens) - 1
-        offset = 0
-        for token in tokens:
-            start, end = offset / total, (offset + len(token)) / total
-            box = Box(x0 + (x1 - x0) * start, y0, x0 + (x1 - x0) * end, y1)
-            placed.append(Word(token, box, 1.0, line, block))
-            offset += len(token) + 1
-        line += 1
-    return tuple(placed)
