@@ -26,12 +26,12 @@ from infra.demo_mail import send_files
 from infra.demo_run import projected_submissions
 from infra.object_store import ObjectStore, object_store_from_settings
 from infra.services import SERVICE_NAMES, log_file, services_status, start_services, stop_services
-from infra.settings import Settings, load_settings
+from infra.settings import Settings
 from infra.stack.process import free_port, tail
-from infra.topic_admin import apply_topic_map
 from schemas.ids import EVENT_TYPES
 from tests.integration.consumers.postgres_sink_support import fresh_database
 from tests.integration.consumers.webhooks_support import running_receiver
+from tests.integration.service_settings import services_on
 
 API = "/api/v1"
 PASSWORD = "an end-to-end test password"
@@ -49,26 +49,18 @@ def system_settings(
     a fresh bucket; the services inherit them through the environment and are stopped afterwards."""
     store = s3_store_factory()
     with fresh_database("postgresql", lambda: postgres_url, tmp_path) as database_url:
-        environment = {
-            "MCA_HOME": str(tmp_path / "home"),
-            "MCA_KAFKA_BOOTSTRAP": private_kafka.bootstrap_servers,
-            "MCA_KAFKA_EMBEDDED": "false",
-            "MCA_REGISTRY_URL": schema_registry,
-            "MCA_REGISTRY_EMBEDDED": "false",
-            "MCA_DATABASE_URL": database_url,
-            "MCA_OBJECT_STORE_URL": f"s3://{store.bucket}/system",
-            "MCA_S3_ENDPOINT_URL": s3_server,
-            "MCA_API_PORT": str(free_port()),
-            "MCA_SMTP_PORT": str(free_port()),
-            "MCA_JWT_SECRET": "an end-to-end test signing secret",
-            "MCA_WEBHOOK_ALLOW_PRIVATE_URLS": "true",
-            "MCA_S3_SINK_MAX_AGE_SECONDS": "2",
-            "MCA_WEBHOOK_ENDPOINT_CACHE_SECONDS": "0.5",
-        }
-        for name, value in environment.items():
-            monkeypatch.setenv(name, value)
-        settings = load_settings()
-        apply_topic_map(settings)
+        settings = services_on(
+            monkeypatch, tmp_path / "home", private_kafka.bootstrap_servers, schema_registry,
+            MCA_DATABASE_URL=database_url,
+            MCA_OBJECT_STORE_URL=f"s3://{store.bucket}/system",
+            MCA_S3_ENDPOINT_URL=s3_server,
+            MCA_API_PORT=str(free_port()),
+            MCA_SMTP_PORT=str(free_port()),
+            MCA_JWT_SECRET="an end-to-end test signing secret",
+            MCA_WEBHOOK_ALLOW_PRIVATE_URLS="true",
+            MCA_S3_SINK_MAX_AGE_SECONDS="2",
+            MCA_WEBHOOK_ENDPOINT_CACHE_SECONDS="0.5",
+        )
         try:
             yield settings
         finally:

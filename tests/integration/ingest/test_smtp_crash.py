@@ -22,10 +22,10 @@ from infra.demo import generate_demo_set
 from infra.demo_mail import client_tls, door_recipient, envelope_sender, wire_bytes
 from infra.object_store import object_store_from_settings
 from infra.services import service_pid, start_services, stop_services
-from infra.settings import Settings, load_settings
+from infra.settings import Settings
 from infra.stack.process import free_port
-from infra.topic_admin import apply_topic_map
 from infra.topics import EMAIL_RECEIVED
+from tests.integration.service_settings import services_on
 
 from .helpers import read_events, sha256
 
@@ -35,18 +35,8 @@ KILL_AFTER = 4
 
 @pytest.fixture
 def door_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, private_kafka, schema_registry: str):
-    environment = {
-        "MCA_HOME": str(tmp_path / "home"),
-        "MCA_KAFKA_BOOTSTRAP": private_kafka.bootstrap_servers,
-        "MCA_KAFKA_EMBEDDED": "false",
-        "MCA_REGISTRY_URL": schema_registry,
-        "MCA_REGISTRY_EMBEDDED": "false",
-        "MCA_SMTP_PORT": str(free_port()),
-    }
-    for name, value in environment.items():
-        monkeypatch.setenv(name, value)
-    settings = load_settings()
-    apply_topic_map(settings)
+    settings = services_on(monkeypatch, tmp_path / "home", private_kafka.bootstrap_servers, schema_registry,
+                           MCA_SMTP_PORT=str(free_port()))
     try:
         yield settings
     finally:
