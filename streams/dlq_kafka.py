@@ -19,7 +19,7 @@ from confluent_kafka import TopicPartition as KafkaPartition
 
 from infra.errors import MCAError, TransientError
 from infra.topics import DLQ
-from streams.agents.base import EventCodec
+from streams.agents.contracts import EventCodec
 from streams.dlq import DeadLetter, redrive_headers, redrive_tags
 
 logger = logging.getLogger(__name__)

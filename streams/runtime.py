@@ -17,7 +17,7 @@ from faust.types import TopicT
 from infra.errors import PoisonMessageError, TransientError
 from infra.settings import Settings
 from infra.topics import TopicSpec
-from streams.agents.base import EventCodec, Publisher, RetryPolicy
+from streams.agents.contracts import EventCodec, Publisher, RetryPolicy
 from streams.app import create_app, declare_topic, streams_config
 from streams.pool import CpuPool, core_count
 

@@ -1,7 +1,7 @@
 """Stage agents: one wiring module per stage, each exposing `register(runtime)`.
 
 `register(runtime: streams.runtime.StreamsRuntime) -> None` defines the stage's Faust agent(s),
-normally with `streams.agents.base.stage_agent`. `mca worker --agents split,render` registers a
+normally with `streams.agents.faust_agent.stage_agent`. `mca worker --agents split,render` registers a
 subset; a name with a dot is taken as a module path (an extra agent module, e.g. in tests).
 """
 

@@ -51,7 +51,8 @@ from streams.agents.assemble_table import (
     split_failed,
     stored,
 )
-from streams.agents.base import Output, stage_agent
+from streams.agents.contracts import Output
+from streams.agents.faust_agent import stage_agent
 from streams.agents.pages import register_collector
 from streams.agents.services import StageServices, services_for
 from streams.dlq import SourceMessage

@@ -38,7 +38,8 @@ from infra.topics import (
 )
 from streams.agents.assemble import ApplicationAssembler
 from streams.agents.assemble_table import app_of, replay, stored
-from streams.agents.base import Output, repartition_topic, stage_agent
+from streams.agents.contracts import Output
+from streams.agents.faust_agent import repartition_topic, stage_agent
 from streams.agents.services import StageServices
 from streams.dlq import SourceMessage
 from streams.runtime import StreamsRuntime

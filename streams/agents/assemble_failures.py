@@ -41,7 +41,8 @@ from typing import Any
 from infra.errors import MCAError
 from infra.topics import DLQ, DOCUMENT_EXTRACTED
 from streams.agents.assemble import ApplicationAssembler
-from streams.agents.base import EventCodec, Output, repartition_topic, stage_agent
+from streams.agents.contracts import EventCodec, Output
+from streams.agents.faust_agent import repartition_topic, stage_agent
 from streams.dlq import SourceMessage, application_of
 from streams.runtime import StreamsRuntime
 from streams.wire.failures import failure_entry, source_schema

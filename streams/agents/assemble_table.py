@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from infra.topics import APPLICATION, APPLICATION_EVENT
-from streams.agents.base import Output
+from streams.agents.contracts import Output
 from streams.stages.commands import new_state, reassemble
 from streams.wire.events import application_event
 from streams.wire.failures import is_failure

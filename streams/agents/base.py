@@ -25,78 +25,26 @@ import asyncio
 import logging
 import os
 import socket
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Callable, Mapping
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any
 
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, wait_exponential
 
 from infra.errors import MCAError, PoisonMessageError, SerializationError, TransientError
 from infra.topics import DLQ, TopicSpec
 from streams.agents.acks import PartitionAcks
+from streams.agents.contracts import DEFAULT_RETRY, EventCodec, Handler, Outcome, Publisher, RetryPolicy
 from streams.dlq import SourceMessage, application_of, dead_letter, dead_letter_key
 from streams.pool import WorkerCrashedError
 
 if TYPE_CHECKING:
-    from faust.types import AgentT, ChannelT
 
-    from streams.runtime import StreamsRuntime
+    pass
 
 logger = logging.getLogger(__name__)
 
-COMMIT_ON_STOP_S = 10.0
 CRASH_ATTEMPTS = 2  # a task that kills its worker twice is the input's fault, not a neighbour's
-
-
-class EventCodec(Protocol):
-    """Encodes and decodes event values by topic (schemas.serde.AvroSerde is one)."""
-
-    def encode(self, topic: str, value: Mapping[str, Any]) -> bytes: ...
-
-    def decode(self, topic: str, data: bytes) -> dict[str, Any]: ...
-
-
-class Publisher(Protocol):
-    """Publishes one record and returns once Kafka acknowledged it; raises TransientError if not."""
-
-    async def publish(
-        self, topic: str, *, key: bytes | None, value: bytes, headers: Sequence[tuple[str, bytes]]
-    ) -> None: ...
-
-
-@dataclass(frozen=True)
-class Output:
-    """One record a stage produces: `value` is encoded with `topic`'s schema, or with `schema`'s
-    (a topic of the map) when given: a record re-keyed onto an internal topic keeps its schema."""
-
-    topic: str
-    key: str | bytes | None
-    value: Mapping[str, Any]
-    headers: tuple[tuple[str, bytes], ...] = ()
-    schema: str | None = None
-
-
-Handler = Callable[[dict[str, Any], SourceMessage], Awaitable[Sequence[Output]]]
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """Bounded exponential backoff for transient errors."""
-
-    attempts: int = 5
-    first_wait_s: float = 0.2
-    max_wait_s: float = 10.0
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What became of one message."""
-
-    status: Literal["processed", "dead_lettered"]
-    coordinates: str
-    outputs: int = 0
-    error: str | None = None
 
 
 def worker_name() -> str:
@@ -130,7 +78,7 @@ class StageWiring:
         handle: Handler,
         codec: EventCodec,
         publisher: Publisher,
-        retry: RetryPolicy = RetryPolicy(),
+        retry: RetryPolicy = DEFAULT_RETRY,
         topic_names: Mapping[str, str] | None = None,
         worker: str | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
@@ -274,59 +222,3 @@ def _as_bytes(data: Any) -> bytes | None:
         return data.encode()
     # Topics are declared raw (streams/app.py); anything else is a wiring bug, not a bad message.
     raise TypeError(f"expected raw bytes, got {type(data).__name__}")
-
-
-def stage_agent(
-    runtime: StreamsRuntime,
-    *,
-    stage: str,
-    source: TopicSpec,
-    handle: Handler,
-    concurrency: int = 1,
-    channel: ChannelT | None = None,
-    topic_names: Mapping[str, str] | None = None,
-) -> AgentT:
-    """Define the Faust agent of `stage`: `source`'s messages through `handle` (StageWiring).
-
-    `concurrency` messages are in flight at once (CPU stages pass `runtime.concurrency`, so every
-    core stays busy); `channel` replaces the source topic (internal repartition topics, tests);
-    `topic_names` replaces `runtime.topic_names` for the outputs (a router publishing to such a
-    topic). The agent yields one Outcome per message.
-    """
-    wiring = StageWiring(stage=stage, source=source, handle=handle, codec=runtime.codec,
-                         publisher=runtime.publisher, retry=runtime.retry,
-                         topic_names=runtime.topic_names if topic_names is None else topic_names)
-
-    async def process_stage(stream: Any) -> AsyncIterator[Outcome]:
-        try:
-            async for outcome in wiring.run(stream):
-                yield outcome
-        except Exception as error:  # escaped the wiring: a message is left unacknowledged
-            await stop_worker(runtime.app, stage, error)
-            raise
-
-    process_stage.__qualname__ = process_stage.__name__ = f"{stage}_agent"
-    # Faust's supervisor restarts a crashed actor while the worker stops; what it processes in that
-    # moment is never acknowledged past the failed message (PartitionAcks), only done again later.
-    return runtime.app.agent(
-        channel if channel is not None else runtime.topic(source), name=stage, concurrency=concurrency
-    )(process_stage)
-
-
-def repartition_topic(runtime: StreamsRuntime, name: str, partitions: int) -> ChannelT:
-    """An internal topic of raw bytes that an agent re-keys records onto (co-partitioned with a table)."""
-    return runtime.app.topic(name, key_type=bytes, value_type=bytes, key_serializer="raw",
-                             value_serializer="raw", partitions=partitions, internal=True)
-
-
-async def stop_worker(app: Any, stage: str, error: BaseException) -> None:
-    """An error escaped the wiring (a transient error outlasting its retries), leaving its message
-    unacknowledged: stop the worker, so it restarts from committed offsets and re-reads that
-    message, instead of running on with a partition whose commits can never pass it."""
-    logger.critical("%s: %s: %s; stopping the worker", stage, type(error).__name__, error)
-    try:
-        # Commit what was acknowledged before the failed message, so less is processed twice.
-        await asyncio.wait_for(app.consumer.commit(), COMMIT_ON_STOP_S)
-    except Exception as exc:  # the worker stops either way; committed offsets only lag behind
-        logger.warning("%s: could not commit before stopping: %r", stage, exc)
-    await app.crash(error)

@@ -15,7 +15,8 @@ from typing import Any
 
 from infra.topics import PAGE_READ, PAGE_READY
 from streams import pipeline
-from streams.agents.base import Output, stage_agent
+from streams.agents.contracts import Output
+from streams.agents.faust_agent import stage_agent
 from streams.agents.services import StageServices, services_for
 from streams.dlq import SourceMessage
 from streams.pool import CpuPoolError

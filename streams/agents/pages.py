@@ -15,7 +15,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from infra.topics import DOCUMENT_READ, PAGE_READ
-from streams.agents.base import Output, stage_agent
+from streams.agents.contracts import Output
+from streams.agents.faust_agent import stage_agent
 from streams.dlq import SourceMessage
 from streams.runtime import StreamsRuntime
 from streams.wire.jsonable import from_jsonable, to_jsonable

@@ -16,7 +16,8 @@ from typing import Any
 
 from infra.topics import DOCUMENT_EXTRACTED, DOCUMENT_RECEIVED, EMAIL_RECEIVED
 from streams import pipeline
-from streams.agents.base import Output, stage_agent
+from streams.agents.contracts import Output
+from streams.agents.faust_agent import stage_agent
 from streams.agents.services import StageServices, services_for
 from streams.dlq import SourceMessage
 from streams.pipeline import DocumentEntry, SubmissionInfo

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from schemas.serde import AvroSerde
-from streams.agents.base import RetryPolicy
+from streams.agents.contracts import RetryPolicy
 from streams.agents.services import StageServices, install_services
 from streams.app import StreamsConfig, create_app
 from streams.runtime import StreamsRuntime

@@ -14,7 +14,8 @@ import pytest
 
 from infra.errors import PoisonMessageError, TransientError
 from infra.topics import DLQ, DOCUMENT_RECEIVED, EMAIL_RECEIVED
-from streams.agents.base import Output, RetryPolicy, stage_agent
+from streams.agents.contracts import Output, RetryPolicy
+from streams.agents.faust_agent import stage_agent
 from streams.app import StreamsConfig, create_app
 from streams.dlq import SourceMessage
 from streams.pool import CpuPool

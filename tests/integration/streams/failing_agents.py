@@ -12,8 +12,9 @@ from typing import Any
 
 from infra.topics import DOCUMENT_READ
 from streams.agents import assemble, ocr, render, split
-from streams.agents.base import Output, stage_agent
+from streams.agents.contracts import Output
 from streams.agents.extract import DocumentExtractor
+from streams.agents.faust_agent import stage_agent
 from streams.agents.services import services_for
 from streams.dlq import SourceMessage
 from streams.runtime import StreamsRuntime

@@ -11,7 +11,8 @@ from typing import Any
 from infra.errors import TransientError
 from infra.topics import DOCUMENT_RECEIVED, EMAIL_RECEIVED
 from schemas.examples import example_value
-from streams.agents.base import Output, RetryPolicy, stage_agent
+from streams.agents.contracts import Output, RetryPolicy
+from streams.agents.faust_agent import stage_agent
 from streams.dlq import SourceMessage
 from streams.runtime import StreamsRuntime
 

@@ -17,7 +17,8 @@ from confluent_kafka.admin import AdminClient
 from infra.topics import DLQ, DOCUMENT_RECEIVED, EMAIL_RECEIVED
 from schemas.examples import example_value
 from schemas.serde import AvroSerde
-from streams.agents.base import Output, stage_agent
+from streams.agents.contracts import Output
+from streams.agents.faust_agent import stage_agent
 from streams.app import StreamsConfig, create_app
 from streams.dlq import SourceMessage
 from streams.runtime import FaustPublisher, StreamsRuntime

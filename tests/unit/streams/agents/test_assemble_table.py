@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from infra.topics import APPLICATION, APPLICATION_EVENT
 from streams.agents.assemble_table import NO_DOCUMENT, admit, app_of, emitted_by, replay, split_failed, stored
-from streams.agents.base import Output
+from streams.agents.contracts import Output
 from streams.stages.commands import new_state
 from streams.wire.failures import FAILURE
 
