@@ -123,6 +123,16 @@ def legibility(page: PageText) -> tuple[float, int]:
     return (good / len(words) if words else 0.0), good
 
 
+def sideways_share(page: PageText) -> float:
+    """The share of a reading's words (3+ letters or digits) whose box is taller than wide: near 1
+    when Tesseract read a page turned sideways word by word (confidently, so legibility misses it)."""
+    words = [w for w in page.words if sum(ch.isalnum() for ch in w.text) >= 3]
+    tall = sum(
+        (w.box.x1 - w.box.x0) * page.width_pt < (w.box.y1 - w.box.y0) * page.height_pt for w in words
+    )
+    return tall / len(words) if words else 0.0
+
+
 def detect_orientation(image: np.ndarray, *, dpi: float | None, timeout: float) -> tuple[int, float]:
     """Tesseract OSD (`--psm 0`): the clockwise quarter turn that makes the page upright, and the
     confidence. (0, 0.0) when OSD finds too few characters to judge. Run it on a deskewed page."""

@@ -27,7 +27,14 @@ import numpy as np
 
 from streams.stages.images import image_page_count, render_image
 from streams.stages.limits import Limits
-from streams.stages.ocr import OSD_MIN_CONFIDENCE, OcrError, detect_orientation, legibility, ocr_page
+from streams.stages.ocr import (
+    OSD_MIN_CONFIDENCE,
+    OcrError,
+    detect_orientation,
+    legibility,
+    ocr_page,
+    sideways_share,
+)
 from streams.stages.preprocess import (
     MIN_SKEW_TO_ROTATE,
     clean_page,
@@ -54,6 +61,7 @@ Status = Literal["read", "invalid", "ignored"]
 STEPS = ("render", "deskew", "orientation", "cleaning", "ocr")
 ASSUMED_PHOTO_DPI = 150.0  # cleaning scales its kernels by resolution; photos declare none
 ILLEGIBLE_SHARE = 0.4  # below this share of legible words, OSD is asked whether the page is turned
+SIDEWAYS_SHARE = 0.5  # above this share of words taller than wide, too (a page read sideways)
 
 
 @dataclass(frozen=True)
@@ -238,7 +246,8 @@ def ocr_prepared(prepared: PreparedPage, *, limits: Limits) -> PageReading:
         started = time.perf_counter()
         page = ocr_page(prepared.image, dpi=dpi, timeout=timeout, page_number=prepared.page_number)
         timings["ocr"] = time.perf_counter() - started
-        if legibility(page)[0] < ILLEGIBLE_SHARE:
+        sideways = sideways_share(page) > SIDEWAYS_SHARE
+        if legibility(page)[0] < ILLEGIBLE_SHARE or sideways:
             started = time.perf_counter()
             turn, confidence = detect_orientation(prepared.image, dpi=dpi, timeout=timeout)
             timings["orientation"] = timings.get("orientation", 0.0) + time.perf_counter() - started
@@ -247,8 +256,18 @@ def ocr_prepared(prepared: PreparedPage, *, limits: Limits) -> PageReading:
                 started = time.perf_counter()
                 second = ocr_page(turned, dpi=dpi, timeout=timeout, page_number=prepared.page_number)
                 timings["ocr"] += time.perf_counter() - started
-                if legibility(second)[1] > legibility(page)[1]:
+                upright = sideways and sideways_share(second) <= SIDEWAYS_SHARE
+                if legibility(second)[1] > legibility(page)[1] - (1 if upright else 0):
                     page, rotation, skew = second, (rotation + turn) % 360, round(skew + extra_skew, 1)
+            elif not sideways:
+                # OSD unsure of an illegible page (a strongly skewed one fed upside down fools it):
+                # read it turned half round, and keep that reading if it is the more legible
+                started = time.perf_counter()
+                half_turn = ocr_page(rotate_quadrant(prepared.image, 180), dpi=dpi, timeout=timeout,
+                                     page_number=prepared.page_number)
+                timings["ocr"] += time.perf_counter() - started
+                if legibility(half_turn)[1] > 2 * legibility(page)[1]:
+                    page, rotation = half_turn, (rotation + 180) % 360
     except OcrError as exc:
         logger.warning("page %d not read: %s", prepared.page_number, exc)
         return PageReading(empty, prepared.raster, skew, rotation, timings, str(exc))

@@ -2,7 +2,9 @@
 
 Layout only: labels from labels.json wherever they sit (label column, label above the value,
 "Label: value" runs), section headings (business / funding / owner N) to tell a business phone
-from an owner's, and AcroForm values for fillable forms. No form is known by name.
+from an owner's, and AcroForm values for fillable forms. No form is known by name. Scanned values
+get the word breaks and look-alike characters an OCR engine lost back (respacing.py); a word of a
+row of values that happens to be a label stays in its value (value_rows.py).
 """
 
 from __future__ import annotations
@@ -29,10 +31,13 @@ from streams.stages.extract.lines import (
     pair_values,
 )
 from streams.stages.extract.merging import merge_fields, merge_owners
+from streams.stages.extract.respacing import repaired_text, scanned_pages
+from streams.stages.extract.value_rows import drop_ignored_in_value_rows
 from streams.stages.text import DocumentText
 
 logger = logging.getLogger(__name__)
 
+NUMBERLESS_STREET_FIT = 0.5  # a scanned street without digits: below the confidence review trusts
 MIN_CUT_LETTERS = 4  # a label word cropped at the page edge keeps at least this many letters
 MERCHANT_KEYS = (
     "legal_name",
@@ -98,6 +103,7 @@ def application_grammar() -> _Grammar:
         table,
         modifiers=data["label_modifiers"],
         fixed_keys=("generic.name", "generic.title"),
+        cut_labels=True,
     )
     return _Grammar(vocabulary, sections, frozenset(data["section_suffixes"]))
 
@@ -205,14 +211,18 @@ def extract_application(document: DocumentText) -> IsoApplication:
             hits = [h for h in hits if h.start == 0 and h.end == len(line.words) and h.key != "ignore"]
         if hits:
             hits_by_line[index] = hits
-    pairs = pair_values(lines, hits_by_line)
+    pairs = pair_values(lines, drop_ignored_in_value_rows(lines, hits_by_line))
+    scanned = scanned_pages(document, lines)
     events: list[tuple[int, int, str | LabelValue]] = [(i, -1, name) for i, name in headings.items()]
     events += [(p.hit.line_index, p.hit.start, p) for p in pairs]
     for _, _, event in sorted(events, key=lambda e: (e[0], e[1])):
         if isinstance(event, str):
             collector.open_section(event)
         elif event.hit.key != "ignore" and event.words:
-            parsed = values.parse_labelled(event, event.hit.key.partition(".")[2])
+            name = event.hit.key.partition(".")[2]
+            parsed = values.parse_labelled(event, name, text=repaired_text(event, name, scanned))
+            if event.page in scanned:
+                parsed = _doubt_numberless_street(parsed)
             if parsed:
                 collector.put(event.hit.key, parsed)
     form = _Collector()
@@ -224,6 +234,16 @@ def extract_application(document: DocumentText) -> IsoApplication:
         merge_fields(collector.funding, form.funding),
         tuple(o for o in owners if o.get("name") or o.get("ssn")),
     )
+
+
+def _doubt_numberless_street(parsed: dict[str, Field]) -> dict[str, Field]:
+    """A scanned street without a house number ("aaa Jefferson Dr") most likely lost it to the
+    reader: less sure, so a second reading is asked for, or a reviewer looks."""
+    street = parsed.get("address.street")
+    if street is None or any(c.isdigit() for c in str(street.value)):
+        return parsed
+    doubted = street.with_value(street.value, confidence_factor=NUMBERLESS_STREET_FIT)
+    return {**parsed, "address.street": doubted}
 
 
 def _owners(collector: _Collector) -> list[dict[str, Field]]:

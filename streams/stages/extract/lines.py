@@ -200,6 +200,7 @@ class Vocabulary:
     modifiers: frozenset[str] = frozenset()
     fixed_keys: frozenset[str] = frozenset()
     by_joined: Mapping[str, tuple[tuple[str, ...], str]] = field(default_factory=dict)
+    cut_labels: bool = False
     _cache: dict[str, list[tuple[tuple[str, ...], str]]] = field(
         default_factory=dict, compare=False, repr=False
     )
@@ -212,10 +213,12 @@ class Vocabulary:
         *,
         modifiers: Iterable[str] = (),
         fixed_keys: Iterable[str] = (),
+        cut_labels: bool = False,
     ) -> Vocabulary:
         """From {key: [phrase, ...]} as written in labels.json. A label may be preceded by up to
         MAX_MODIFIERS of the words `modifiers` ("Main Phone #", "Primary Contact Email") unless its
-        key is one of `fixed_keys` (a "Contact Name" is not the business's name)."""
+        key is one of `fixed_keys` (a "Contact Name" is not the business's name). With `cut_labels` a
+        label of two or more words may end in a word cut short (see `cut_word`)."""
         items = {
             tuple(label_tokens(phrase)): key
             for key, phrases in table.items()
@@ -234,6 +237,7 @@ class Vocabulary:
             frozenset(t for m in modifiers for t in label_tokens(m)),
             frozenset(fixed_keys),
             joined,
+            cut_labels,
         )
 
     @cached_property
@@ -322,6 +326,16 @@ def close_words(a: str, b: str) -> bool:
     return any(longer[:i] + longer[i + 1 :] == shorter for i in range(len(longer)))
 
 
+MIN_CUT_PREFIX = 3  # letters a label's last word keeps when a cell edge or an OCR slip cut it short
+
+
+def cut_word(token: str, word: str) -> bool:
+    """Whether `token` is `word` cut short at its end ("emai" of "email", "addre" of "address"),
+    keeping MIN_CUT_PREFIX letters or more: a form cell too narrow for its label, or a last letter
+    lost in the cell's border."""
+    return MIN_CUT_PREFIX <= len(token) < len(word) and token.isalpha() and word.startswith(token)
+
+
 def _ends_with_colon(line: Line, end: int) -> bool:
     last = line.words[end - 1].text
     following = line.words[end].text if end < len(line.words) else ""
@@ -379,6 +393,8 @@ def _match_at(
         token = tokens[skip]
         if not (token.first and token.last and token.text in vocabulary.modifiers):
             break
+        if line.gap_before(tokens[skip + 1].word) > WIDE_GAP:
+            break  # a modifier stands right before its label: across a column gap it ends a value
         skip += 1
         hit = _match_phrase(line, line_index, tokens, k, skip, vocabulary, loose)
         if hit is not None and hit.key in vocabulary.fixed_keys:
@@ -431,15 +447,23 @@ def _match_phrase(
         if window is None:
             window = windows[size] = tuple(t.text for t in tokens[at : at + size])
         exact = window == phrase
+        cut = False
         if not exact and not all(map(close_words, window, phrase)):
-            continue
+            cut = vocabulary.cut_labels and size >= 2 and cut_word(window[-1], phrase[-1])
+            if not (cut and all(map(close_words, window[:-1], phrase[:-1]))):
+                continue
         end_word = _past_parenthetical(line, tokens[at + size - 1].word + 1)
         colon = _ends_with_colon(line, end_word)
-        starts_ok = start_word == 0 or line.gap_before(start_word) > WIDE_GAP or colon
+        starts_ok = (
+            start_word == 0 or line.gap_before(start_word) > WIDE_GAP or colon or _ruled(line, start_word - 1)
+        )
         following = next(
             (j for j in range(end_word, len(line.words)) if has_content(line.words[j].text)), None
         )
+        if cut and following is None:
+            continue  # a label cut short by its cell's edge has its value beside it (not a heading)
         ends_ok = colon or following is None or line.gap_before(following) > WIDE_GAP
+        ends_ok = ends_ok or (following is not None and _ruled(line, following - 1))
         if not ends_ok and loose and following is not None:
             ends_ok = bool(re.search(r"[\d(]", line.words[following].text))
         if starts_ok and ends_ok:
@@ -448,6 +472,14 @@ def _match_phrase(
             text = " ".join(w.text for w in line.words[start_word:end_word]).rstrip(":# ")
             return LabelHit(line_index, start_word, end_word, key, text, fuzzy=not exact)
     return None
+
+
+_RULE = re.compile(r"^[|\[\]]+$")  # a table cell's edge, as an OCR engine reads it
+
+
+def _ruled(line: Line, index: int) -> bool:
+    """Whether word `index` is a cell edge read as '|' or a bracket: a column break however narrow."""
+    return 0 <= index < len(line.words) and _RULE.match(line.words[index].text) is not None
 
 
 def _past_parenthetical(line: Line, end: int) -> int:
@@ -482,12 +514,25 @@ def pair_values(lines: Sequence[Line], hits_by_line: Mapping[int, list[LabelHit]
         hits = hits_by_line[index]
         for n, hit in enumerate(hits):
             stop = hits[n + 1].start if n + 1 < len(hits) else len(line.words)
-            words = [w for w in line.words[hit.end : stop] if has_content(w.text) or w.text.strip() == "-"]
+            words = _value_words(line.words[hit.end : stop])
             if not words:
                 right = line.words[hits[n + 1].start].box.x0 if n + 1 < len(hits) else 1.0
                 words = _value_below(lines, hits_by_line, index, line.words[hit.start].box.x0, right)
             pairs.append(LabelValue(hit, line.page, words))
     return pairs
+
+
+_INNER_PUNCTUATION = frozenset({".", ",", "'", "’"})
+
+
+def _value_words(words: Sequence[Word]) -> list[Word]:
+    """The words of a value: box rules dropped, a dash kept, and a lone '.', ',' or apostrophe kept
+    between two words of the value (an OCR engine may box "fobrien@aol . com" as three words)."""
+    kept = {i for i, w in enumerate(words) if has_content(w.text) or w.text.strip() == "-"}
+    if not kept:
+        return []
+    inner = {i for i in range(min(kept), max(kept)) if words[i].text.strip() in _INNER_PUNCTUATION}
+    return [w for i, w in enumerate(words) if i in kept or i in inner]
 
 
 def _value_below(

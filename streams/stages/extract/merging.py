@@ -3,17 +3,35 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 from streams.stages.extract.fields import Field
 
 
 def better(first: Field | None, second: Field | None) -> Field | None:
-    """The value to keep of two readings of one field: valid first, then the more confident."""
+    """The value to keep of two readings of one field: valid first, then the more confident.
+
+    Two readings that differ only in spacing ("Wells Enterprises" / "WellsEnterprises") agree on
+    every character: the one with more word breaks wins (an OCR engine drops spaces, it does not
+    invent them), as sure as the surer of the two."""
     if first is None or second is None:
         return first or second
+    spaced = _better_spaced(first, second)
+    if spaced is not None:
+        return spaced
     if first.valid != second.valid:
         return first if first.valid else second
     return second if second.confidence > first.confidence else first
+
+
+def _better_spaced(first: Field, second: Field) -> Field | None:
+    a, b = first.value, second.value
+    if not (isinstance(a, str) and isinstance(b, str)) or a == b:
+        return None
+    if "".join(a.split()) != "".join(b.split()) or len(a.split()) == len(b.split()):
+        return None
+    spaced, other = (first, second) if len(a.split()) > len(b.split()) else (second, first)
+    return replace(spaced, confidence=max(spaced.confidence, other.confidence))
 
 
 def merge_fields(first: Mapping[str, Field], second: Mapping[str, Field]) -> dict[str, Field]:

@@ -162,8 +162,10 @@ def repair_sign(
 
 
 def dates_within(rows: list[Transaction], period: tuple[dt.date, dt.date] | None) -> list[Transaction]:
-    """OCR'd rows dated outside `period` take the date of the row before them (or of the first
-    row inside the period, for leading ones); text-layer rows and rows without a period stay."""
+    """OCR'd rows dated outside `period` ("08/29" among May's rows) take the one date between the
+    rows around them with the day of the month they read (a misread month), else the date of the
+    row before them (or of the first row inside the period, for leading ones); text-layer rows and
+    rows without a period stay."""
     if period is None:
         return rows
     start, end = period
@@ -172,9 +174,18 @@ def dates_within(rows: list[Transaction], period: tuple[dt.date, dt.date] | None
         return rows
     fixed: list[Transaction] = []
     previous = inside[0]
-    for row in rows:
+    for index, row in enumerate(rows):
         if row.confidence < 1.0 and not start <= row.date <= end:
-            row = replace(row, date=previous, confidence=row.confidence * 0.9)
+            following = next((r.date for r in rows[index + 1 :] if start <= r.date <= end), end)
+            date = _same_day_between(row.date, previous, following) or previous
+            row = replace(row, date=date, confidence=row.confidence * 0.9)
         fixed.append(row)
         previous = row.date if start <= row.date <= end else previous
     return fixed
+
+
+def _same_day_between(read: dt.date, first: dt.date, last: dt.date) -> dt.date | None:
+    """The one date from `first` to `last` on the day of the month `read` has, if there is one."""
+    days = [first + dt.timedelta(days=n) for n in range(max((last - first).days, -1) + 1)]
+    found = [d for d in days if d.day == read.day]
+    return found[0] if len(found) == 1 else None

@@ -33,12 +33,13 @@ DIGIT_FIELDS = {"ein", "ssn", "phone", "zip", "ownership_pct"}
 FUZZY_LABEL_FIT = 0.9
 
 
-def parse_labelled(pair: LabelValue, name: str) -> dict[str, Field]:
-    """The Fields a label's value holds, keyed by README sub-key ('ein', 'address.city', ...)."""
+def parse_labelled(pair: LabelValue, name: str, *, text: str | None = None) -> dict[str, Field]:
+    """The Fields a label's value holds, keyed by README sub-key ('ein', 'address.city', ...);
+    `text`, when given, is the value's text as repaired by the caller (else the words' text)."""
     base = field_from_words(
         None, pair.words, page=pair.page, label=pair.hit.text, fit=FUZZY_LABEL_FIT if pair.hit.fuzzy else 1.0
     )
-    return _parse(pair.text, name, base)
+    return _parse(pair.text if text is None else text, name, base)
 
 
 def parse_text(raw: str, name: str, *, label: str, confidence: float) -> dict[str, Field]:
@@ -67,7 +68,13 @@ def _clean_text(text: str) -> str:
     return text.strip(" ,;:")
 
 
+# Money never has three decimals: a dot before exactly three digits separates thousands (an OCR
+# slip for a comma, or the European habit): "$998.000.00" is 998,000.00, not 998.00.
+_DOT_THOUSANDS = re.compile(r"(?<=\d)\.(?=\d{3}(?!\d))")
+
+
 def _first_money(text: str) -> str:
+    text = _DOT_THOUSANDS.sub(",", text)
     match = re.search(r"\$?\s?\d[\d,]*(?:\.\d{1,2})?\s?[kKmM]?\b", text)
     return match.group(0).replace(" ", "") if match else text
 
@@ -98,8 +105,16 @@ def _ssn(text: str, base: Field) -> dict[str, Field]:
     return {"ssn": base.with_value(ssn, confidence_factor=1.0 if ok else 0.5, valid=ok)}
 
 
+# a US phone number as written: optional +1, area code (maybe bracketed), then 3 and 4 digits
+_PHONE_SHAPE = re.compile(r"(?:\+?1[\s.\-]*)?\(?\d{3}\)?[\s.\-]*\d{3}[\s.\-]*\d{4}\b")
+
+
 def _phone(text: str, base: Field) -> dict[str, Field]:
     parsed = parse_phone(text)
+    if parsed is None:
+        # words of another label read into the value ("786-294-1829 Owner Emai ..."): the number alone
+        shaped = _PHONE_SHAPE.search(text)
+        parsed = parse_phone(shaped.group(0)) if shaped else None
     if parsed is None:
         return {}
     e164, assigned = parsed

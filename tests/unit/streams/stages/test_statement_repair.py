@@ -143,3 +143,117 @@ def test_a_row_without_a_balance_that_lost_its_minus_is_found_by_the_next_printe
     statement = extract_statement(document_factory(rows, confidence=0.9, source="ocr"))
     assert [str(r.amount) for r in statement.transactions] == ["100.00", "-150.00", "100.00"]
     assert statement.reconciled
+
+
+def test_punctuation_ocr_put_after_an_amount_or_a_date_is_no_part_of_it():
+    import datetime as dt
+
+    from streams.stages.extract.row_dates import row_date
+    from streams.stages.extract.transaction_row import money_text
+
+    scanned_word = words("2,205.65,")[0]
+    assert money_text(scanned_word) == "2,205.65"
+    assert money_text(words("~457.56")[0]) == "-457.56"  # a minus read as a tilde
+    assert money_text(Word("2,205.65,", scanned_word.box, 1.0)) is None  # a text layer prints what it means
+    assert row_date(words("01/01/25. CARD"), lambda m, d: None)[0] == dt.date(2025, 1, 1)
+
+
+def test_a_summary_amount_with_a_comma_read_after_it_is_still_the_printed_total():
+    rows = [
+        "Statement period: 05/01/2024 - 05/31/2024",
+        "Beginning balance | @0.47 1,000.00,",
+        "Ending balance | @0.47 1,100.00",
+        "Date | @0.15 Description | @0.85 Amount | @0.93 Balance",
+        "05/07/24 | @0.15 CARD DEPOSIT | @0.86 100.00, | @0.94 1,100.00",
+    ]
+    statement = extract_statement(document_factory(rows, confidence=0.9, source="ocr"))
+    assert values(statement)["beginning_balance"] == "1000.00"
+    assert statement.reconciled
+
+
+def test_a_bank_name_ocr_garbled_on_one_page_is_read_from_the_pages_that_repeat_it():
+    def statement(*names: str):
+        pages = [
+            [f"{name} | @0.56 Account Number ****8013 | @0.86 Page {i + 1}", "Statement Period 01/01/2025"]
+            for i, name in enumerate(names)
+        ]
+        return extract_statement(document_factory(*pages, confidence=0.9, source="ocr"))
+
+    right = "First Meridian Bank"
+    assert values(statement("First Meri ian Bank", right))["bank_name"] == right  # a letter lost
+    assert values(statement("Bank", right))["bank_name"] == right  # words lost to a logo
+    assert values(statement("Frst Bank", "Fist Bank", "Frst Bank"))["bank_name"] == "Frst Bank"  # most pages
+
+
+CROPPED = [
+    "Statement period: 09/01/2024 - 09/30/2024",
+    "Beginning balance | @0.47 1,000.00",
+    "Ending balance | @0.47 1,040.00",
+    "Date | @0.15 Description | @0.85 Amount | @0.93 Balance",
+    "@0.07 09/13 | @0.15 CARD DEPOSIT | @0.86 10.00 | @0.94 1,010.00",
+    "@0.09 v4 | @0.15 CARD DEPOSIT | @0.86 10.00 | @0.94 1,020.00",
+    "@0.10 6 | @0.15 CARD DEPOSIT | @0.86 10.00 | @0.94 1,030.00",
+    "@0.07 09/19 | @0.15 CARD DEPOSIT | @0.86 10.00 | @0.94 1,040.00",
+]
+
+
+def test_a_row_date_cut_off_at_the_page_edge_is_the_one_day_between_its_neighbours_ending_so():
+    statement = extract_statement(document_factory(CROPPED, confidence=0.9, source="ocr"))
+    assert [r.date.day for r in statement.transactions] == [13, 14, 16, 19]
+
+
+def test_a_cut_off_date_that_fits_two_days_or_sits_outside_the_date_column_is_not_guessed():
+    def days(rows: list[str]) -> list[int]:
+        statement = extract_statement(document_factory(rows, confidence=0.9, source="ocr"))
+        return [r.date.day for r in statement.transactions]
+
+    # before the 28th, 14 and 24 both end in 4, 16 and 26 in 6: the rows keep the date above them
+    assert days([r.replace("09/19", "09/28") for r in CROPPED]) == [13, 13, 13, 28]
+    assert days([r.replace("@0.10 6 |", "@0.30 6 |") for r in CROPPED]) == [13, 14, 14, 19]
+
+
+def test_a_row_date_that_lost_its_slash_is_read_when_it_lies_between_its_neighbours():
+    rows = [r.replace("@0.09 v4", "@0.07 0914").replace("@0.10 6 |", "@0.07 091s |") for r in CROPPED]
+    statement = extract_statement(document_factory(rows, confidence=0.9, source="ocr"))
+    assert [r.date.day for r in statement.transactions] == [13, 14, 15, 19]
+
+
+def test_a_bank_name_word_with_descenders_is_still_part_of_the_name():
+    from streams.stages.text import DocumentText, PageText
+
+    def word(text: str, x0: float, x1: float, y0: float, y1: float) -> Word:
+        return Word(text, Box(x0, y0, x1, y1), 0.95, 0)
+
+    name = [
+        word("CSB", 0.072, 0.101, 0.051, 0.059),  # the logo's monogram
+        word("Copper", 0.122, 0.205, 0.047, 0.070),  # its "pp" reach below the line
+        word("State", 0.214, 0.272, 0.049, 0.064),
+        word("Bank", 0.282, 0.340, 0.049, 0.064),
+        word("Account", 0.588, 0.642, 0.048, 0.056),
+    ]
+    page = PageText(1, 612.0, 792.0, tuple(name), "ocr")
+    assert values(extract_statement(DocumentText((page,))))["bank_name"] == "Copper State Bank"
+
+
+def test_a_row_dated_outside_the_period_keeps_its_day_when_one_day_between_its_neighbours_has_it():
+    rows = [
+        "Statement period: 05/01/2024 - 05/31/2024",
+        "Beginning balance | @0.47 1,000.00",
+        "Date | @0.15 Description | @0.85 Amount | @0.93 Balance",
+        "05/07/24 | @0.15 CARD DEPOSIT | @0.86 100.00 | @0.94 1,100.00",
+        "08/08/24 | @0.15 ACH PMT FOODS | @0.86 -150.00 | @0.94 950.00",  # 05 read as 08
+        "05/09/24 | @0.15 CARD DEPOSIT | @0.86 50.00 | @0.94 1,000.00",
+    ]
+    statement = extract_statement(document_factory(rows, confidence=0.9, source="ocr"))
+    assert [r.date.day for r in statement.transactions] == [7, 8, 9]
+
+
+def test_a_masked_account_number_put_on_another_line_than_its_label_still_gives_the_last_four():
+    rows = [
+        "STATEMENT OF ACCOUNT",
+        "Silver Lake Credit Union | @0.80 ****3742",
+        "@0.80 Account:",
+        "Statement period: 05/01/2025 - 05/31/2025",
+    ]
+    statement = extract_statement(document_factory(rows, confidence=0.9, source="ocr"))
+    assert values(statement)["account_last4"] == "3742"
