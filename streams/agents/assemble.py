@@ -122,7 +122,9 @@ class ApplicationAssembler:
         )
         document_key = value["document"]["document_id"] if value["document"] else NO_DOCUMENT
         rerun = state.get("reprocess")
-        if rerun is not None and rerun["submission_id"] == info.submission_id:
+        # A document of an earlier reading arriving during a run (a redelivery) is not the run's.
+        of_run = info.reading >= int(state.get("readings") or 0)
+        if rerun is not None and rerun["submission_id"] == info.submission_id and of_run:
             return await self._rerun(state, key, info, value, document_key)
         documents = submission["documents"]
         existing = documents.get(document_key)
