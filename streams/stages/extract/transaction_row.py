@@ -11,6 +11,9 @@ from decimal import Decimal
 from streams.stages.text import Box, Word
 
 _MONEY_WORD = re.compile(r"^[(\-+]?\$?[(\-]?(\d{1,3}(,\d{3})+|\d+)\.\d{2}\)?-?(CR|DR|cr|dr)?$")
+# OCR slips of the decimal point: a stray mark beside it ("148,.28") or a comma for it ("34,00-")
+_DOUBLED_POINT = re.compile(r"(?<=\d)(,\.|\.,)(?=\d{2}\D*$)")
+_COMMA_POINT = re.compile(r"(?<=\d),(?=\d{2}\)?-?(CR|DR|cr|dr)?$)")
 
 
 @dataclass(frozen=True)
@@ -31,11 +34,15 @@ class Transaction:
 
 def money_text(word: Word) -> str | None:
     """The word as an amount's text, or None when it is none. On an OCR'd word, punctuation OCR put
-    after it ("2,205.65,") is dropped and a minus read as a tilde ("~457.56") is a minus again."""
+    after it ("2,205.65,") is dropped, a minus read as a tilde ("~457.56") is a minus again, and a
+    decimal point read as a comma ("34,00-") or beside a stray comma ("148,.28-") is one point again:
+    two digits after a comma are never a thousands group, so the reading is not ambiguous."""
     text = word.text.strip()
     if word.confidence < 1.0:
         text = text.rstrip(",.")
         text = "-" + text[1:] if text.startswith("~") else text
+        text = _DOUBLED_POINT.sub(".", text)
+        text = text if "." in text else _COMMA_POINT.sub(".", text)
     return text if _MONEY_WORD.match(text) else None
 
 
