@@ -18,6 +18,8 @@ import functools
 import logging
 import multiprocessing
 import os
+import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -57,9 +59,39 @@ def core_count() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def _init_worker(env: dict[str, str]) -> None:
+OWNER_CHECK_SECONDS = 2.0
+
+
+def _init_worker(env: dict[str, str], owner: int) -> None:
     # Runs in the child before any task, so native libraries loaded later see these limits.
     os.environ.update(env)
+    threading.Thread(target=_exit_with_owner, args=(owner,), name="owner-watch", daemon=True).start()
+
+
+def _exit_with_owner(owner: int) -> None:
+    """End this worker once the process that owns the pool is gone. A worker killed with SIGKILL
+    cannot shut its pool down, and the forkserver's children would otherwise outlive it, idle."""
+    while process_running(owner):
+        time.sleep(OWNER_CHECK_SECONDS)
+    os._exit(0)
+
+
+def process_running(pid: int) -> bool:
+    """Whether process `pid` runs: not gone, and not a zombie its parent has yet to reap."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            state = stat.read().rsplit(b")", 1)[1].split()[0]
+        return state not in (b"Z", b"X")
+    except FileNotFoundError:
+        return False
+    except (OSError, IndexError):  # no /proc (not Linux): ask the kernel whether the pid exists
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:  # another user's process has the pid now: the owner is gone
+            return False
+        return True
 
 
 class CpuPool:
@@ -93,7 +125,7 @@ class CpuPool:
                 max_workers=self.workers,
                 mp_context=self._context,
                 initializer=_init_worker,
-                initargs=(dict(WORKER_ENV),),
+                initargs=(dict(WORKER_ENV), os.getpid()),
                 max_tasks_per_child=self._max_tasks_per_child,
             )
         return self._executor
